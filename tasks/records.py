@@ -1,0 +1,43 @@
+"""The two things a raw input record can turn into before extraction.
+
+Loaders yield `RawRecord` for every record they could read and `Failure` for every
+record they could not; the extraction step turns a `RawRecord` into an article row
+or another `Failure`. Both are small, picklable and cheap to send to a worker process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+InputFormat = Literal["html", "text", "jsonl", "warc"]
+ContentKind = Literal["html", "text"]
+Stage = Literal["load", "decode", "extract", "normalise", "write"]
+
+
+@dataclass(slots=True)
+class RawRecord:
+    """One raw article as read from the input, not yet decoded or extracted."""
+
+    source_uri: str  # points back to the record: file path, `path#line=N`, `path#offset=N`
+    input_format: InputFormat  # the container it came in
+    content_kind: ContentKind  # what `content` holds: an HTML page or a plain-text article
+    content: bytes | str  # bytes when the charset is still unknown, str when the container decoded it
+    url: str | None = None
+    fetched_at: datetime | None = None  # timezone-aware UTC
+    http_charset: str | None = None  # charset from an HTTP Content-Type header (WARC)
+    raw_size: int = 0  # bytes of the record as stored (before any decompression of the file)
+
+
+@dataclass(slots=True)
+class Failure:
+    """A record that did not make it, with the stage and the reason: becomes a quarantine row."""
+
+    source_uri: str
+    input_format: str
+    stage: Stage
+    error_type: str  # short machine-readable reason, e.g. "empty", "binary", "timeout"
+    error_message: str  # one human-readable line
+    url: str | None = None
+    raw_size: int = 0

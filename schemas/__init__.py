@@ -1,9 +1,37 @@
 """The Parquet contract analysts rely on: explicit Arrow schemas, versioned.
 
-Changing a column means bumping the schema version and writing a note in docs/data-dictionary.md.
+`crawl_date` is the Hive partition column: it is part of each table's logical schema but
+lives in the directory name (`crawl_date=YYYY-MM-DD/`), not inside the files, as Spark and
+Hive do; readers get it back as a date with `PARTITIONING` (pyarrow) or hive partitioning
+(DuckDB, polars). Changing a column means bumping the schema version and writing a note in
+docs/data-dictionary.md.
 """
+
+import pyarrow as pa
+import pyarrow.dataset as ds
 
 from schemas.articles import ARTICLES_SCHEMA, ARTICLES_SCHEMA_VERSION
 from schemas.quarantine import QUARANTINE_SCHEMA
 
-__all__ = ["ARTICLES_SCHEMA", "ARTICLES_SCHEMA_VERSION", "QUARANTINE_SCHEMA"]
+PARTITION_COLUMN = "crawl_date"
+PARTITIONING = ds.partitioning(pa.schema([pa.field(PARTITION_COLUMN, pa.date32())]), flavor="hive")
+
+
+def file_schema(schema: pa.Schema) -> pa.Schema:
+    """The schema of the Parquet files themselves: the table's, without the partition column."""
+    return schema.remove(schema.get_field_index(PARTITION_COLUMN))
+
+
+ARTICLES_FILE_SCHEMA = file_schema(ARTICLES_SCHEMA)
+QUARANTINE_FILE_SCHEMA = file_schema(QUARANTINE_SCHEMA)
+
+__all__ = [
+    "ARTICLES_FILE_SCHEMA",
+    "ARTICLES_SCHEMA",
+    "ARTICLES_SCHEMA_VERSION",
+    "PARTITIONING",
+    "PARTITION_COLUMN",
+    "QUARANTINE_FILE_SCHEMA",
+    "QUARANTINE_SCHEMA",
+    "file_schema",
+]

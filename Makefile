@@ -1,0 +1,41 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both bootstrap the venv.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO_DATE := 2025-03-18
+
+.PHONY: demo test lint format bench-quality bench-throughput clean
+
+# Re-install only when the dependency list changes.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/newsflow process infra/demo/raw --date $(DEMO_DATE) --output data
+	$(BIN)/newsflow show data --date $(DEMO_DATE) --limit 5
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench-quality: $(STAMP)
+	$(BIN)/python benchmarks/quality.py
+
+bench-throughput: $(STAMP)
+	$(BIN)/python benchmarks/throughput.py
+
+clean:
+	rm -rf data .pytest_cache

@@ -1,0 +1,212 @@
+"""Render benchmark HTML pages to plain-text dumps, boilerplate included.
+
+A dump looks like "select all, copy" from a browser window: every visible block of
+the page (navigation, headings, paragraphs, captions, related links, footer) on its
+own line, blank lines between blocks, `<br>` kept as a single line break inside its
+block. Scripts, styles, `<noscript>`, `<template>`, form dropdowns, embedded objects
+and elements hidden with `hidden`/`display:none` are dropped, as a browser would not
+show them. The expected article body is the benchmark's ground-truth `articleBody`.
+
+Usage (from the repository root):
+
+    python benchmarks/make_text_dumps.py ID [ID ...] \
+        [--bench ../shared/benchmarks/scrapinghub] [--out tests/data/text]
+
+writes `<out>/<id>.txt` (the dump) and `<out>/<id>.expected.txt` (the ground truth)
+for every page id given. The output is deterministic for a given input page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+from pathlib import Path
+
+import lxml.html
+from lxml import etree
+
+# Elements whose content a browser never renders as text.
+_DROP_TAGS = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "head",
+        "title",
+        "meta",
+        "link",
+        "svg",
+        "math",
+        "iframe",
+        "object",
+        "embed",
+        "canvas",
+        "video",
+        "audio",
+        "select",
+        "option",
+        "datalist",
+        "textarea",
+        "input",
+    }
+)
+
+# Elements a browser lays out as their own block (a line break before and after).
+_BLOCK_TAGS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "caption",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "legend",
+        "li",
+        "main",
+        "menu",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    }
+)
+
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# Collapsible HTML whitespace; no-break spaces (U+00A0) are kept, as a browser copies them.
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
+_LINE_SPACE = re.compile(r" *\n *")
+_MULTI_NEWLINE = re.compile(r"\n{2,}")
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([-\w:.]+)""", re.IGNORECASE)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def _is_hidden(el: etree._Element) -> bool:
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    return bool(_HIDDEN_STYLE.search(el.get("style") or ""))
+
+
+class _Renderer:
+    def __init__(self) -> None:
+        self.blocks: list[str] = []
+        self.buf: list[str] = []
+
+    def flush(self) -> None:
+        text = _HTML_SPACE.sub(" ", "".join(self.buf))
+        # "\x00" marks a <br>: a line break inside the block.
+        text = _LINE_SPACE.sub("\n", text.replace("\x00", "\n")).strip(" \n")
+        text = _MULTI_NEWLINE.sub("\n", text)
+        if text:
+            self.blocks.append(text)
+        self.buf = []
+
+    def walk(self, el: etree._Element) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        tag = tag.lower()
+        if not tag or tag in _DROP_TAGS or _is_hidden(el):
+            # Comments, processing instructions and invisible elements: only the tail shows.
+            if el.tail:
+                self.buf.append(el.tail)
+            return
+        block = tag in _BLOCK_TAGS
+        if block:
+            self.flush()
+        if tag == "br":
+            self.buf.append("\x00")
+        if el.text:
+            self.buf.append(el.text)
+        for child in el:
+            self.walk(child)
+        if block:
+            self.flush()
+        if el.tail:
+            self.buf.append(el.tail)
+
+
+def decode_html(data: bytes) -> str:
+    """Decode page bytes: declared `<meta charset>` first, then UTF-8, then cp1252."""
+    match = _META_CHARSET.search(data[:4096])
+    candidates = [match.group(1).decode("ascii", "replace")] if match else []
+    for encoding in [*candidates, "utf-8"]:
+        try:
+            return data.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("cp1252", "replace")
+
+
+def render_text_dump(html: bytes | str) -> str:
+    """Render an HTML page to a browser-like text dump (blocks separated by blank lines)."""
+    if isinstance(html, bytes):
+        html = decode_html(html)
+    # lxml refuses str input that carries an XML encoding declaration.
+    html = _XML_DECL.sub("", html, count=1)
+    root = lxml.html.document_fromstring(html)
+    renderer = _Renderer()
+    body = root.find("body")
+    renderer.walk(body if body is not None else root)
+    renderer.flush()
+    return "\n\n".join(renderer.blocks) + "\n"
+
+
+def main() -> None:
+    here = Path(__file__).resolve().parent
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("ids", nargs="+", help="benchmark page ids")
+    parser.add_argument(
+        "--bench",
+        type=Path,
+        default=here.parent.parent / "shared" / "benchmarks" / "scrapinghub",
+        help="benchmark directory holding html/ and ground-truth.json",
+    )
+    parser.add_argument("--out", type=Path, default=here.parent / "tests" / "data" / "text")
+    args = parser.parse_args()
+
+    truth = json.loads((args.bench / "ground-truth.json").read_text(encoding="utf-8"))
+    args.out.mkdir(parents=True, exist_ok=True)
+    for page_id in args.ids:
+        html = gzip.decompress((args.bench / "html" / f"{page_id}.html.gz").read_bytes())
+        dump = render_text_dump(html)
+        (args.out / f"{page_id}.txt").write_text(dump, encoding="utf-8")
+        expected = truth[page_id]["articleBody"].strip() + "\n"
+        (args.out / f"{page_id}.expected.txt").write_text(expected, encoding="utf-8")
+        print(f"{page_id}: dump {len(dump)} chars, expected {len(expected)} chars")
+
+
+if __name__ == "__main__":
+    main()

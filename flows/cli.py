@@ -1,0 +1,136 @@
+"""`newsflow` command line."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="newsflow: clean, queryable news.")
+console = Console(stderr=True)
+
+
+@app.callback()
+def main() -> None:
+    """Batch news pipeline: raw articles -> clean, normalised, partitioned Parquet."""
+
+
+def _parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as err:
+        raise typer.BadParameter(f"{value!r} is not a YYYY-MM-DD date") from err
+
+
+@app.command()
+def process(
+    input: Annotated[Path, typer.Argument(help="A raw file or folder (html, txt, jsonl, warc).")],
+    crawl_date: Annotated[str, typer.Option("--date", help="Crawl date YYYY-MM-DD of these records.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output root.")] = Path("data"),
+    workers: Annotated[int | None, typer.Option(help="Extraction processes (default: all cores).")] = None,
+    batch_size: Annotated[int, typer.Option(help="Records per batch task.")] = 200,
+    doc_timeout: Annotated[float, typer.Option(help="Seconds one document may take.")] = 60.0,
+) -> None:
+    """Process INPUT as the raw records of one crawl date into OUTPUT."""
+    day = _parse_date(crawl_date)
+    if not input.exists():
+        console.print(f"[red]error:[/] input {input} does not exist")
+        raise typer.Exit(2)
+    if workers is not None and workers < 1:
+        raise typer.BadParameter("--workers must be >= 1")
+    _quiet_prefect()
+    from flows.process import PROGRESS_LISTENERS, process as process_flow
+
+    with _progress() as bar:
+        task_id = bar.add_task("records", total=None)
+        listener = lambda n: bar.advance(task_id, n)  # noqa: E731
+        PROGRESS_LISTENERS.append(listener)
+        try:
+            record = process_flow(
+                input=str(input),
+                output=str(output),
+                crawl_date=day.isoformat(),
+                workers=workers,
+                batch_size=batch_size,
+                doc_timeout=doc_timeout,
+            )
+        except Exception as err:  # the run itself failed: say why, exit non-zero
+            console.print(f"[red]run failed:[/] {type(err).__name__}: {err}")
+            raise typer.Exit(1) from err
+        finally:
+            PROGRESS_LISTENERS.remove(listener)
+    _print_summary(record)
+
+
+@app.command()
+def show(
+    output: Annotated[Path, typer.Argument(help="Output root written by `newsflow process`.")],
+    crawl_date: Annotated[str, typer.Option("--date", help="Crawl date YYYY-MM-DD.")],
+    limit: Annotated[int, typer.Option(help="Article rows to show.")] = 5,
+) -> None:
+    """Query a committed date back from the Parquet: first articles and quarantine reasons."""
+    from tasks.peek import first_articles, quarantine_reasons
+
+    day = _parse_date(crawl_date)
+    articles = first_articles(output, day, limit)
+    table = Table(title=f"articles, crawl_date={day} (first {len(articles)})", title_justify="left")
+    for column in ("title", "source_domain", "published_at", "language", "authors", "word_count"):
+        table.add_column(column, overflow="fold", max_width=48 if column == "title" else None)
+    for row in articles:
+        table.add_row(*(_cell(row[c]) for c in (col.header for col in table.columns)))
+    out = Console()
+    out.print(table)
+    reasons = quarantine_reasons(output, day)
+    if reasons:
+        q = Table(title="quarantine", title_justify="left")
+        for column in ("stage", "error_type", "rows", "example"):
+            q.add_column(column, overflow="fold")
+        for stage, error_type, rows, example in reasons:
+            q.add_row(stage, error_type, str(rows), example)
+        out.print(q)
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return "" if value is None else str(value)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]processing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("records"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    )
+
+
+def _print_summary(record: dict) -> None:
+    from tasks.report import summary_rows
+
+    table = Table(show_header=False, box=None, title="newsflow process", title_justify="left")
+    for name, value in summary_rows(record):
+        table.add_row(name, value)
+    Console().print(table)
+
+
+def _quiet_prefect() -> None:
+    # Prefect's per-task log lines would bury the progress bar and the summary; warnings stay.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    logging.getLogger("prefect").setLevel(logging.WARNING)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,529 @@
+"""Page metadata that trafilatura does not give us, read from the already-parsed lxml tree.
+
+trafilatura's metadata keeps only the *date* of publication (htmldate), has no
+canonical-link list and no modified date. We read those from the same tree the pipeline
+hands to `trafilatura.bare_extraction` (which works on a copy), in one pass over the
+`<meta>`, `<link>`, `<base>`, `<time>` and `<script type="application/ld+json">` elements.
+
+Date rules (`parse_datetime`):
+- the time of day and the UTC offset are kept; every result is converted to UTC
+  (`2025-03-18T16:48:00+02:00` -> `2025-03-18 14:48 UTC`);
+- a value without an offset (naive) is taken as UTC: pages rarely say which local time
+  they mean, and UTC keeps reruns reproducible whatever the machine's time zone;
+- a date without a time is midnight UTC;
+- invalid values and implausible ones (before 1990, or more than two days after `now`)
+  are rejected, so the caller moves on to the next candidate.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from dateutil import parser as _dateutil
+from dateutil.tz import tzoffset
+from lxml import html as lxml_html
+
+__all__ = ["PageMeta", "parse_datetime", "read_page_meta"]
+
+
+@dataclass(slots=True)
+class PageMeta:
+    """What `read_page_meta` found; empty fields when the page says nothing."""
+
+    # rel=canonical href(s) then og:url, absolute http(s) URLs, page order, no duplicates
+    declared_canonicals: list[str] = field(default_factory=list)
+    # <html lang>, else meta content-language / og:locale; raw, not normalised
+    html_lang: str | None = None
+    # (UTC datetime, "json-ld" | "meta" | "time-tag"), best first, each datetime once
+    published: list[tuple[datetime, str]] = field(default_factory=list)
+    modified: datetime | None = None  # UTC
+    section: str | None = None
+    # JSON-LD author names, as written (splitting is normalise.split_authors' job)
+    json_ld_authors: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- dates
+
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=2)  # time zones and pre-dated embargoed stories
+
+# Abbreviations seen on news pages. dateutil knows only UTC/GMT by itself, and would
+# otherwise use the *machine's* zone when the name happens to match it.
+# IST is ambiguous (India/Ireland/Israel); India's +05:30 is by far the most common on
+# pages that print it (Irish and Israeli sites give ISO offsets in their metadata).
+_TZ_HOURS = {
+    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "BST": 1, "WEST": 1, "CET": 1,
+    "IST": 5.5, "CEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "EST": -5, "EDT": -4,
+    "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "AKST": -9,
+    "AKDT": -8, "HST": -10, "JST": 9, "KST": 9, "HKT": 8, "SGT": 8, "AWST": 8,
+    "ACST": 9.5, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13,
+}  # fmt: skip
+
+# dateutil reads "GMT+0200" the POSIX way (UTC-2); JavaScript's Date.toString() means +02:00.
+_GMT_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*(?=[+-]\d)", re.IGNORECASE)
+_PARENTHESISED = re.compile(r"\([^)]*\)")  # "(Central European Summer Time)"
+_EPOCH = re.compile(r"\d{10}(?:\d{3})?")  # seconds or milliseconds since 1970
+# Two defaults that differ in year, month and day: a component missing from the string
+# shows up as a difference between the two parses, and such partial dates are rejected.
+_DEFAULT_A = datetime(1904, 1, 1)
+_DEFAULT_B = datetime(1905, 2, 2)
+
+
+def _tzinfos(name: str | None, offset: int | None) -> tzinfo | None:
+    if name is None:
+        return None if offset is None else tzoffset(None, offset)
+    hours = _TZ_HOURS.get(name.upper())
+    return None if hours is None else tzoffset(name, int(hours * 3600))
+
+
+def _parse_loose(value: str) -> datetime | None:
+    """RFC 2822, "November 19, 2019", "Tue Nov 19 2019 03:05:46 GMT+0000", ..."""
+    text = _GMT_OFFSET.sub("", _PARENTHESISED.sub(" ", value)).strip()
+    if not text:
+        return None
+    try:
+        first = _dateutil.parse(text, default=_DEFAULT_A, tzinfos=_tzinfos)
+        second = _dateutil.parse(text, default=_DEFAULT_B, tzinfos=_tzinfos)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if first.date() != second.date():
+        return None  # year, month or day missing: "Nov 19", "5", "2019"
+    return first
+
+
+def _to_utc(value: datetime) -> datetime | None:
+    try:
+        if value.tzinfo is None or value.utcoffset() is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None  # e.g. year 1 with a positive offset
+
+
+def _plausible(value: datetime, now: datetime | None) -> bool:
+    latest = (now if now is not None else datetime.now(UTC)) + FUTURE_SLACK
+    if latest.tzinfo is None:
+        latest = latest.replace(tzinfo=UTC)
+    return EARLIEST <= value <= latest
+
+
+def parse_datetime(value: object, now: datetime | None = None) -> datetime | None:
+    """A plausible tz-aware UTC datetime from a metadata value, or None.
+
+    ISO 8601 first (`datetime.fromisoformat`), then epoch seconds/milliseconds, then
+    dateutil for the other common forms. Naive values are taken as UTC, date-only
+    values give midnight UTC. `now` (default: the current time) bounds the future.
+    """
+    if isinstance(value, datetime):
+        parsed: datetime | None = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text or len(text) > 80:  # longer strings are prose, not dates
+            return None
+        parsed = _parse_string(text)
+    else:
+        return None
+    if parsed is None:
+        return None
+    parsed = _to_utc(parsed)
+    if parsed is None or not _plausible(parsed, now):
+        return None
+    return parsed
+
+
+def _parse_string(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    if _EPOCH.fullmatch(text):
+        seconds = int(text) / (1000 if len(text) == 13 else 1)
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    return _parse_loose(text)
+
+
+# --------------------------------------------------------------------------- meta tags
+
+# Keys are lower-cased name/property/itemprop values; order = preference.
+_PUBLISHED_KEYS = (
+    "article:published_time",
+    "og:article:published_time",
+    "og:published_time",
+    "datepublished",
+    "date",
+    "pubdate",
+    "publishdate",
+    "publish_date",
+    "dc.date",
+    "dc.date.issued",
+    "dcterms.created",
+    "dcterms.issued",
+    "dcterms.date",
+    "parsely-pub-date",
+    "sailthru.date",
+    "article.published",
+)
+_MODIFIED_KEYS = ("article:modified_time", "og:updated_time", "datemodified")
+_LANG_KEYS = ("content-language", "og:locale", "language", "dc.language")
+_SECTION_KEYS = ("article:section",)
+
+
+def _meta_index(metas: list[Any]) -> dict[str, list[str]]:
+    """Every meta key -> its content values in page order.
+
+    One element can carry several keys (`<meta name="og:url" property="og:url">`).
+    """
+    index: dict[str, list[str]] = {}
+    for el in metas:
+        content = el.get("content")
+        if content is None or not content.strip():
+            continue
+        keys = {
+            (el.get(attr) or "").strip().lower()
+            for attr in ("property", "name", "itemprop", "http-equiv")
+        }
+        keys.discard("")
+        for key in keys:
+            index.setdefault(key, []).append(content.strip())
+    return index
+
+
+def _first_meta(index: dict[str, list[str]], keys: tuple[str, ...]) -> str | None:
+    for key in keys:
+        for value in index.get(key, ()):
+            return value
+    return None
+
+
+# --------------------------------------------------------------------------- JSON-LD
+
+_MAX_JSON_LD_CHARS = 1_000_000  # a bigger block is a data dump, not page metadata
+_MAX_NODES = 5_000  # objects visited per page
+_MAX_DEPTH = 12
+_TRAILING_COMMA = re.compile(r",\s*([\]}])")
+_WRAPPERS = re.compile(r"^\s*(?://)?\s*<!\[CDATA\[|//\s*\]\]>\s*$|\]\]>\s*$|^\s*<!--|-->\s*$")
+_ARTICLE_TYPES = frozenset(
+    {
+        "blogposting",
+        "liveblogposting",
+        "socialmediaposting",
+        "discussionforumposting",
+        "report",
+        "reportagenews",
+    }
+)
+
+
+def _load_json(text: str) -> list[Any]:
+    """Parsed JSON values of one script block; tolerant of the usual breakage.
+
+    Control characters inside strings (strict=False), CDATA/comment wrappers, trailing
+    commas and several objects concatenated in one block are all seen in the wild.
+    """
+    text = text.strip()
+    if not text or len(text) > _MAX_JSON_LD_CHARS:
+        return []
+    try:
+        return [json.loads(text, strict=False)]
+    except ValueError:
+        pass
+    text = _TRAILING_COMMA.sub(r"\1", _WRAPPERS.sub("", text)).strip().rstrip(";")
+    decoder = json.JSONDecoder(strict=False)
+    values: list[Any] = []
+    position = 0
+    while position < len(text):
+        # skip separators between concatenated values
+        while position < len(text) and text[position] in " \t\r\n,;":
+            position += 1
+        if position >= len(text):
+            break
+        try:
+            value, position = decoder.raw_decode(text, position)
+        except ValueError:
+            break
+        values.append(value)
+    return values
+
+
+def _type_names(node: dict[str, Any]) -> list[str]:
+    """@type as lower-case local names: "schema:NewsArticle", ["Article", ...], URLs."""
+    raw = node.get("@type")
+    names = raw if isinstance(raw, list) else [raw]
+    out = []
+    for name in names:
+        if isinstance(name, str) and name:
+            out.append(re.split(r"[/:#]", name)[-1].lower())
+    return out
+
+
+def _is_article(types: list[str]) -> bool:
+    return any(t.endswith("article") or t in _ARTICLE_TYPES for t in types)
+
+
+def _is_page(types: list[str]) -> bool:
+    return any(t.endswith("page") for t in types)
+
+
+def _walk(value: Any, budget: list[int], depth: int = 0) -> Iterator[dict[str, Any]]:
+    """Every dict in a JSON value, pre-order (page order), within node and depth limits."""
+    if depth > _MAX_DEPTH or budget[0] <= 0:
+        return
+    if isinstance(value, dict):
+        budget[0] -= 1
+        yield value
+        for child in value.values():
+            if isinstance(child, (dict, list)):
+                yield from _walk(child, budget, depth + 1)
+    elif isinstance(value, list):
+        for child in value:
+            if isinstance(child, (dict, list)):
+                yield from _walk(child, budget, depth + 1)
+
+
+@dataclass(slots=True)
+class _JsonLd:
+    articles: list[dict[str, Any]] = field(default_factory=list)  # *Article, BlogPosting, ...
+    pages: list[dict[str, Any]] = field(default_factory=list)  # WebPage, ItemPage, ...
+    by_id: dict[str, dict[str, Any]] = field(default_factory=dict)  # "@id" -> full object
+
+    def date_values(self, key: str, fallback_key: str | None = None) -> list[Any]:
+        """Values of `key` on article objects, then `fallback_key` on them, then on pages.
+
+        Dates of images, videos, organisations or breadcrumbs are never looked at.
+        """
+        out = [a.get(key) for a in self.articles]
+        if fallback_key:
+            out += [a.get(fallback_key) for a in self.articles]
+        out += [p.get(key) for p in self.pages]
+        return [v for v in out if v]
+
+
+def _collect_json_ld(scripts: list[Any]) -> _JsonLd:
+    found = _JsonLd()
+    budget = [_MAX_NODES]
+    for script in scripts:
+        for value in _load_json(script.text or ""):
+            for node in _walk(value, budget):
+                node_id = node.get("@id")
+                if isinstance(node_id, str) and len(node) > 1:
+                    found.by_id.setdefault(node_id, node)
+                types = _type_names(node)
+                if _is_article(types):
+                    found.articles.append(node)
+                elif _is_page(types):
+                    found.pages.append(node)
+    return found
+
+
+def _person_names(value: Any, by_id: dict[str, dict[str, Any]], depth: int = 0) -> list[str]:
+    """Names from an author value: "Jane", {"name": ...}, {"@id": ...} references, lists."""
+    if depth > 4:
+        return []
+    if isinstance(value, str):
+        name = " ".join(value.split())
+        # a bare URL is an author *page*, not a name
+        return [name] if name and not re.match(r"(?i)(?:https?:)?//|www\.", name) else []
+    if isinstance(value, list):
+        return [n for item in value[:50] for n in _person_names(item, by_id, depth + 1)]
+    if not isinstance(value, dict):
+        return []
+    name = value.get("name")
+    if not name and (value.get("givenName") or value.get("familyName")):
+        parts = [value.get("givenName"), value.get("familyName")]
+        name = " ".join(p for p in parts if isinstance(p, str))
+    if not name and isinstance(value.get("@id"), str):
+        target = by_id.get(value["@id"])
+        if target is not None and target is not value:
+            return _person_names(target, by_id, depth + 1)
+    return _person_names(name, by_id, depth + 1) if name else []
+
+
+def _json_ld_authors(found: _JsonLd) -> list[str]:
+    names: list[str] = []
+    seen: set[str] = set()
+    for node in found.articles or found.pages:
+        for name in _person_names(node.get("author"), found.by_id):
+            key = name.casefold()
+            if key not in seen:
+                seen.add(key)
+                names.append(name)
+    return names
+
+
+def _json_ld_section(found: _JsonLd) -> str | None:
+    for node in found.articles:
+        section = node.get("articleSection")
+        if isinstance(section, list):
+            section = next((s for s in section if isinstance(s, str) and s.strip()), None)
+        if isinstance(section, str) and section.strip():
+            return " ".join(section.split())
+    return None
+
+
+# --------------------------------------------------------------------------- <time>
+
+
+def _time_values(times: list[Any]) -> list[str]:
+    """datetime attributes of <time> elements, the publication-looking ones first."""
+    preferred, others = [], []
+    for el in times:
+        value = el.get("datetime")
+        if not value:
+            continue
+        itemprop = (el.get("itemprop") or "").lower()
+        classes = (el.get("class") or "").lower()
+        if itemprop == "datepublished" or "pub" in classes or el.get("pubdate") is not None:
+            preferred.append(value)
+        else:
+            others.append(value)
+    return preferred + others
+
+
+# --------------------------------------------------------------------------- URLs
+
+
+def _absolute(href: str | None, base: str | None) -> str | None:
+    """`href` resolved against `base`, if that gives an absolute http(s) URL."""
+    if not href or not href.strip():
+        return None
+    href = href.strip()
+    try:
+        resolved = urljoin(base, href) if base else href
+        parts = urlsplit(resolved)
+    except ValueError:  # e.g. an unbalanced IPv6 bracket
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return resolved
+
+
+def _declared_canonicals(
+    links: list[Any], bases: list[Any], index: dict[str, list[str]], url: str | None
+) -> list[str]:
+    base = url
+    if bases:
+        # <base href> changes what relative links mean, as it does in a browser
+        base = _absolute(bases[0].get("href"), url) or base
+    hrefs = [el.get("href") for el in links if "canonical" in (el.get("rel") or "").lower().split()]
+    hrefs += index.get("og:url", [])
+    out: list[str] = []
+    for href in hrefs:
+        absolute = _absolute(href, base)
+        if absolute and absolute not in out:
+            out.append(absolute)
+    return out
+
+
+# --------------------------------------------------------------------------- entry point
+
+_TAGS = ("meta", "link", "base", "time", "script")
+
+
+@dataclass(slots=True)
+class _Page:
+    """The elements one walk over the tree found, and what they parse to."""
+
+    root: Any
+    url: str | None
+    now: datetime | None
+    elements: dict[str, list[Any]]
+    index: dict[str, list[str]]
+    json_ld: _JsonLd
+
+
+def _root(tree: Any) -> Any:
+    if hasattr(tree, "getroot"):  # an ElementTree rather than an element
+        tree = tree.getroot()
+    return tree if isinstance(tree, lxml_html.etree._Element) else None
+
+
+def _scan(root: Any, url: str | None, now: datetime | None) -> _Page:
+    elements: dict[str, list[Any]] = {tag: [] for tag in _TAGS}
+    for el in root.iter(*_TAGS):  # one walk over the tree for all five element kinds
+        elements[el.tag].append(el)
+    scripts = [s for s in elements["script"] if "ld+json" in (s.get("type") or "").lower()]
+    return _Page(root, url, now, elements, _meta_index(elements["meta"]), _collect_json_ld(scripts))
+
+
+def read_page_meta(
+    tree: lxml_html.HtmlElement | None, url: str | None, now: datetime | None = None
+) -> PageMeta:
+    """Metadata trafilatura does not give us, from the parsed page; never raises.
+
+    `now` bounds plausible dates (default: the current time). Passing the record's
+    fetch time makes reruns over old raw data give the same result.
+    """
+    meta = PageMeta()
+    try:
+        root = _root(tree)
+        if root is None:
+            return meta
+        page = _scan(root, url, now)
+    except Exception:  # a page that breaks this must still go on to trafilatura
+        return meta
+    # The parts are independent: one failing must not cost the others.
+    for fill in (_fill_canonicals, _fill_lang, _fill_published, _fill_modified, _fill_rest):
+        try:
+            fill(meta, page)
+        except Exception:
+            continue
+    return meta
+
+
+def _fill_canonicals(meta: PageMeta, page: _Page) -> None:
+    meta.declared_canonicals = _declared_canonicals(
+        page.elements["link"], page.elements["base"], page.index, page.url
+    )
+
+
+def _fill_lang(meta: PageMeta, page: _Page) -> None:
+    root = page.root
+    lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
+    lang = lang or root.get("xml:lang") or _first_meta(page.index, _LANG_KEYS)
+    meta.html_lang = lang.strip() if lang and lang.strip() else None
+
+
+def _fill_published(meta: PageMeta, page: _Page) -> None:
+    candidates: list[tuple[Any, str]] = [
+        (v, "json-ld") for v in page.json_ld.date_values("datePublished", "dateCreated")
+    ]
+    candidates += [(v, "meta") for key in _PUBLISHED_KEYS for v in page.index.get(key, ())]
+    # only the best <time> counts: a page lists many (related stories, comments)
+    candidates += [(v, "time-tag") for v in _time_values(page.elements["time"])]
+    seen: set[datetime] = set()
+    time_tag_taken = False
+    for value, source in candidates:
+        if source == "time-tag" and time_tag_taken:
+            break
+        parsed = parse_datetime(value, page.now) if isinstance(value, str) else None
+        if parsed is None:
+            continue
+        time_tag_taken = source == "time-tag"
+        if parsed not in seen:
+            seen.add(parsed)
+            meta.published.append((parsed, source))
+
+
+def _fill_modified(meta: PageMeta, page: _Page) -> None:
+    values = page.json_ld.date_values("dateModified")
+    values += [v for key in _MODIFIED_KEYS for v in page.index.get(key, ())]
+    for value in values:
+        parsed = parse_datetime(value, page.now) if isinstance(value, str) else None
+        if parsed is not None:
+            meta.modified = parsed
+            return
+
+
+def _fill_rest(meta: PageMeta, page: _Page) -> None:
+    section = _first_meta(page.index, _SECTION_KEYS)
+    meta.section = " ".join(section.split()) if section else _json_ld_section(page.json_ld)
+    meta.json_ld_authors = _json_ld_authors(page.json_ld)

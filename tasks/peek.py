@@ -1,0 +1,45 @@
+"""Read a committed date back, the way an analyst would (pyarrow dataset, hive partitions)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+from schemas import PARTITIONING
+
+_SHOWN = ["title", "source_domain", "published_at", "language", "authors", "word_count"]
+
+
+def _partition(output: Path, table: str) -> ds.Dataset | None:
+    root = Path(output) / table
+    if not root.exists():
+        return None
+    return ds.dataset(root, format="parquet", partitioning=PARTITIONING)
+
+
+def first_articles(output: Path, crawl_date: date, limit: int) -> list[dict[str, Any]]:
+    dataset = _partition(output, "articles")
+    if dataset is None:
+        return []
+    day = pc.field("crawl_date") == pc.scalar(crawl_date)
+    return dataset.head(limit, columns=_SHOWN, filter=day).to_pylist()
+
+
+def quarantine_reasons(output: Path, crawl_date: date) -> list[tuple[str, str, int, str]]:
+    """(stage, error_type, rows, one example message) for a date's quarantine."""
+    dataset = _partition(output, "quarantine")
+    if dataset is None:
+        return []
+    day = pc.field("crawl_date") == pc.scalar(crawl_date)
+    table = dataset.to_table(columns=["stage", "error_type", "error_message"], filter=day)
+    grouped = table.group_by(["stage", "error_type"]).aggregate(
+        [("error_message", "count"), ("error_message", "first")]
+    )
+    return sorted(
+        (r["stage"], r["error_type"], r["error_message_count"], r["error_message_first"] or "")
+        for r in grouped.to_pylist()
+    )

@@ -9,23 +9,35 @@ show them. The expected article body is the benchmark's ground-truth `articleBod
 
 Usage (from the repository root):
 
-    python benchmarks/make_text_dumps.py ID [ID ...] \
-        [--bench ../shared/benchmarks/scrapinghub] [--out tests/data/text]
+    python benchmarks/make_text_dumps.py ID [ID ...] [--out tests/data/text]
 
 writes `<out>/<id>.txt` (the dump) and `<out>/<id>.expected.txt` (the ground truth)
-for every page id given. The output is deterministic for a given input page.
+for every page id given; the output is deterministic for a given page. Pages come from
+benchmarks/data/scrapinghub (`--bench` for another copy).
+
+    python benchmarks/make_text_dumps.py --score [ID ...]
+
+renders the pages (default: all 181) and scores `tasks.textclean.clean_text` on the dumps
+with the benchmark's shingle metric, with and without a language hint, plus its speed.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import re
+import sys
+import time
 from pathlib import Path
 
 import lxml.html
 from lxml import etree
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+sys.path.insert(0, str(REPO))
+
+import corpus  # noqa: E402
+from shingle_f1 import page_scores, score  # noqa: E402
 
 # Elements whose content a browser never renders as text.
 _DROP_TAGS = frozenset(
@@ -184,28 +196,64 @@ def render_text_dump(html: bytes | str) -> str:
     return "\n\n".join(renderer.blocks) + "\n"
 
 
-def main() -> None:
-    here = Path(__file__).resolve().parent
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("ids", nargs="+", help="benchmark page ids")
-    parser.add_argument(
-        "--bench",
-        type=Path,
-        default=here.parent.parent / "shared" / "benchmarks" / "scrapinghub",
-        help="benchmark directory holding html/ and ground-truth.json",
+def _score(pages: list[corpus.Page]) -> None:
+    """Print shingle P/R/F1 of `clean_text` on each page's dump, and the benchmark score."""
+    import py3langid
+
+    from tasks.textclean import clean_text
+
+    rows = {"no language hint": [], "language hint (py3langid on the dump)": []}
+    clean_text("warm-up: loads the English stoplist")
+    elapsed, size = 0.0, 0
+    for page in pages:
+        dump = render_text_dump(page.html)
+        language = py3langid.classify(dump)[0]
+        started = time.perf_counter()
+        plain = clean_text(dump).text
+        elapsed += time.perf_counter() - started
+        size += len(dump)
+        hinted = clean_text(dump, language).text
+        rows["no language hint"].append((plain, page.truth))
+        rows["language hint (py3langid on the dump)"].append((hinted, page.truth))
+        if len(pages) <= 20:
+            precision, recall = page_scores(hinted, page.truth)
+            f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+            print(f"{page.page_id[:12]} {language} P={precision:.3f} R={recall:.3f} F1={f1:.3f}")
+    for name, pairs in rows.items():
+        s = score(pairs)
+        print(f"{name:40} P={s.precision:.3f} R={s.recall:.3f} F1={s.f1:.3f} pages={s.pages}")
+    print(
+        f"clean_text (no hint): {1000 * elapsed / len(pages):.2f} ms per dump, "
+        f"{1000 * elapsed / (size / 10_000):.2f} ms per 10,000 characters"
     )
-    parser.add_argument("--out", type=Path, default=here.parent / "tests" / "data" / "text")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("ids", nargs="*", help="benchmark page ids (default with --score: all)")
+    parser.add_argument("--bench", type=Path, default=corpus.DATA, help="benchmark directory")
+    parser.add_argument("--out", type=Path, default=REPO / "tests" / "data" / "text")
+    parser.add_argument(
+        "--score", action="store_true", help="score tasks.textclean on the dumps, write nothing"
+    )
     args = parser.parse_args()
 
-    truth = json.loads((args.bench / "ground-truth.json").read_text(encoding="utf-8"))
+    pages = corpus.pages(args.bench)
+    if args.ids:
+        by_id = {p.page_id: p for p in pages}
+        pages = [by_id[i] for i in args.ids]
+    if args.score:
+        _score(pages)
+        return
+    if not args.ids:
+        parser.error("give the page ids to write fixtures for")
     args.out.mkdir(parents=True, exist_ok=True)
-    for page_id in args.ids:
-        html = gzip.decompress((args.bench / "html" / f"{page_id}.html.gz").read_bytes())
-        dump = render_text_dump(html)
-        (args.out / f"{page_id}.txt").write_text(dump, encoding="utf-8")
-        expected = truth[page_id]["articleBody"].strip() + "\n"
-        (args.out / f"{page_id}.expected.txt").write_text(expected, encoding="utf-8")
-        print(f"{page_id}: dump {len(dump)} chars, expected {len(expected)} chars")
+    for page in pages:
+        dump = render_text_dump(page.html)
+        (args.out / f"{page.page_id}.txt").write_text(dump, encoding="utf-8")
+        expected = page.truth.strip() + "\n"
+        (args.out / f"{page.page_id}.expected.txt").write_text(expected, encoding="utf-8")
+        print(f"{page.page_id}: dump {len(dump)} chars, expected {len(expected)} chars")
 
 
 if __name__ == "__main__":

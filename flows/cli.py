@@ -120,10 +120,11 @@ def _progress() -> Progress:
 def _print_summary(record: dict) -> None:
     from tasks.report import summary_rows
 
-    table = Table(show_header=False, box=None, title="newsflow process", title_justify="left")
+    # plain aligned lines, not a table: paths must never be cut or wrapped
+    width = max(len(name) for name, _ in summary_rows(record))
+    typer.echo("newsflow process")
     for name, value in summary_rows(record):
-        table.add_row(name, value)
-    Console().print(table)
+        typer.echo(f"  {name:<{width}}  {value}")
 
 
 def _quiet_prefect() -> None:

@@ -8,7 +8,7 @@ same tree goes to `trafilatura.bare_extraction`, which works on a copy.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import trafilatura
@@ -77,7 +77,8 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
     tree = trafilatura.load_html(html)
     if tree is None:
         raise _StageError("extract", "unparsable_html", "no HTML tree could be built")
-    meta = read_page_meta(tree, record.url)
+    now = _reference_time(record, options)
+    meta = read_page_meta(tree, record.url, now=now)
     document = trafilatura.bare_extraction(
         tree,
         url=record.url,
@@ -91,9 +92,12 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
 
     canonical = normalise.canonical_url(record.url, meta.declared_canonicals)
     domain = normalise.registered_domain(record.url or canonical)
-    text = normalise.paragraphs(document.text)
+    title = normalise.clean_title(document.title, document.sitename, domain)
+    text = _without_leading_title(normalise.paragraphs(document.text), title, document.title)
+    if not text:
+        raise _no_content(tree)
     published_at, published_source = normalise.pick_published(
-        meta.published, document.date, record.url or canonical
+        meta.published, document.date, record.url or canonical, now=now
     )
     authors = normalise.split_authors(meta.json_ld_authors or document.author)
     return {
@@ -101,7 +105,7 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
         "canonical_url": canonical,
         "source_domain": domain,
         "site_name": document.sitename or None,
-        "title": normalise.clean_title(document.title, document.sitename, domain),
+        "title": title,
         "description": document.description or None,
         "authors": authors,
         "published_at": published_at,
@@ -158,6 +162,28 @@ def _finish(row: dict[str, Any], record: RawRecord, options: ExtractOptions) -> 
     row["pipeline_version"] = options.pipeline_version
     row["schema_version"] = ARTICLES_SCHEMA_VERSION
     return row
+
+
+def _reference_time(record: RawRecord, options: ExtractOptions) -> datetime:
+    """"Now" for plausibility checks on dates: the fetch time, else the end of the crawl
+    date. Never the clock, or re-processing old raw data could give different rows."""
+    if record.fetched_at is not None:
+        return record.fetched_at
+    return datetime.combine(options.crawl_date, time.max, tzinfo=UTC)
+
+
+def _without_leading_title(text: str, *titles: str | None) -> str:
+    """Drop a first paragraph that only repeats the headline (the page's <h1>): the title
+    has its own column, and a body that starts with it counts the headline twice."""
+    first, _, rest = text.partition("\n\n")
+    key = _fold(first)
+    if any(title and _fold(title) == key for title in titles):
+        return rest
+    return text
+
+
+def _fold(value: str) -> str:
+    return " ".join(value.casefold().split())
 
 
 def _no_content(tree: HtmlElement) -> _StageError:

@@ -234,6 +234,8 @@ def _load_json(text: str) -> list[Any]:
         return []
     try:
         return [json.loads(text, strict=False)]
+    except RecursionError:  # nested deeper than the parser allows: nothing to salvage
+        return []
     except ValueError:
         pass
     text = _TRAILING_COMMA.sub(r"\1", _WRAPPERS.sub("", text)).strip().rstrip(";")
@@ -248,7 +250,7 @@ def _load_json(text: str) -> list[Any]:
             break
         try:
             value, position = decoder.raw_decode(text, position)
-        except ValueError:
+        except (ValueError, RecursionError):
             break
         values.append(value)
     return values
@@ -398,8 +400,11 @@ def _absolute(href: str | None, base: str | None) -> str | None:
     href = href.strip()
     try:
         resolved = urljoin(base, href) if base else href
+    except ValueError:  # a broken base (unbalanced IPv6 bracket): absolute hrefs still count
+        resolved = href
+    try:
         parts = urlsplit(resolved)
-    except ValueError:  # e.g. an unbalanced IPv6 bracket
+    except ValueError:
         return None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
@@ -426,6 +431,7 @@ def _declared_canonicals(
 # --------------------------------------------------------------------------- entry point
 
 _TAGS = ("meta", "link", "base", "time", "script")
+_SAME_DAY = timedelta(hours=36)
 
 
 @dataclass(slots=True)
@@ -471,7 +477,14 @@ def read_page_meta(
     except Exception:  # a page that breaks this must still go on to trafilatura
         return meta
     # The parts are independent: one failing must not cost the others.
-    for fill in (_fill_canonicals, _fill_lang, _fill_published, _fill_modified, _fill_rest):
+    for fill in (
+        _fill_canonicals,
+        _fill_lang,
+        _fill_published,
+        _fill_modified,
+        _fill_section,
+        _fill_authors,
+    ):
         try:
             fill(meta, page)
         except Exception:
@@ -487,9 +500,13 @@ def _fill_canonicals(meta: PageMeta, page: _Page) -> None:
 
 def _fill_lang(meta: PageMeta, page: _Page) -> None:
     root = page.root
-    lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang")
-    lang = lang or root.get("xml:lang") or _first_meta(page.index, _LANG_KEYS)
-    meta.html_lang = lang.strip() if lang and lang.strip() else None
+    candidates = [
+        root.get("lang"),
+        root.get("{http://www.w3.org/XML/1998/namespace}lang"),
+        root.get("xml:lang"),
+        _first_meta(page.index, _LANG_KEYS),
+    ]
+    meta.html_lang = next((c.strip() for c in candidates if c and c.strip()), None)
 
 
 def _fill_published(meta: PageMeta, page: _Page) -> None:
@@ -498,19 +515,30 @@ def _fill_published(meta: PageMeta, page: _Page) -> None:
     ]
     candidates += [(v, "meta") for key in _PUBLISHED_KEYS for v in page.index.get(key, ())]
     # only the best <time> counts: a page lists many (related stories, comments)
-    candidates += [(v, "time-tag") for v in _time_values(page.elements["time"])]
-    seen: set[datetime] = set()
-    time_tag_taken = False
+    times = _time_values(page.elements["time"])
+    best_time = next((v for v in times if parse_datetime(v, page.now) is not None), None)
+    if best_time is not None:
+        candidates.append((best_time, "time-tag"))
+    found: list[tuple[datetime, str, bool]] = []
     for value, source in candidates:
-        if source == "time-tag" and time_tag_taken:
-            break
         parsed = parse_datetime(value, page.now) if isinstance(value, str) else None
-        if parsed is None:
-            continue
-        time_tag_taken = source == "time-tag"
-        if parsed not in seen:
-            seen.add(parsed)
-            meta.published.append((parsed, source))
+        if parsed is not None and all(parsed != f[0] for f in found):
+            found.append((parsed, source, ":" in value))
+    meta.published = [(when, source) for when, source, _ in _prefer_timed(found)]
+
+
+def _prefer_timed(found: list[tuple[datetime, str, bool]]) -> list[tuple[datetime, str, bool]]:
+    """Move a date-only candidate behind a timed one for the same day.
+
+    Pages often give `datePublished: "2014-09-15"` next to `"2014-09-15T20:22:02+00:00"`:
+    the second says more. 36 h covers the date being local while the time is UTC.
+    """
+    timed = [when for when, _, has_time in found if has_time]
+
+    def vague(item: tuple[datetime, str, bool]) -> bool:
+        return not item[2] and any(abs(t - item[0]) < _SAME_DAY for t in timed)
+
+    return [f for f in found if not vague(f)] + [f for f in found if vague(f)]
 
 
 def _fill_modified(meta: PageMeta, page: _Page) -> None:
@@ -523,7 +551,10 @@ def _fill_modified(meta: PageMeta, page: _Page) -> None:
             return
 
 
-def _fill_rest(meta: PageMeta, page: _Page) -> None:
+def _fill_section(meta: PageMeta, page: _Page) -> None:
     section = _first_meta(page.index, _SECTION_KEYS)
     meta.section = " ".join(section.split()) if section else _json_ld_section(page.json_ld)
+
+
+def _fill_authors(meta: PageMeta, page: _Page) -> None:
     meta.json_ld_authors = _json_ld_authors(page.json_ld)

@@ -36,7 +36,7 @@ def quarantine_reasons(output: Path, crawl_date: date) -> list[tuple[str, str, i
         return []
     day = pc.field("crawl_date") == pc.scalar(crawl_date)
     table = dataset.to_table(columns=["stage", "error_type", "error_message"], filter=day)
-    grouped = table.group_by(["stage", "error_type"]).aggregate(
+    grouped = table.group_by(["stage", "error_type"], use_threads=False).aggregate(
         [("error_message", "count"), ("error_message", "first")]
     )
     return sorted(

@@ -147,9 +147,9 @@ class WorkerPool:
                 if worker.conn.poll(min(remaining, 1.0)):
                     return worker.conn.recv()
             except (EOFError, OSError):
-                return _Lost("worker_crashed", worker.process.exitcode)
+                return _Lost("worker_crashed", _exit_code(worker))
             if not worker.process.is_alive() and not worker.conn.poll(0):
-                return _Lost("worker_crashed", worker.process.exitcode)
+                return _Lost("worker_crashed", _exit_code(worker))
 
     def close(self) -> None:
         while True:
@@ -164,6 +164,12 @@ class WorkerPool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _exit_code(worker: _Worker) -> int | None:
+    # the pipe closes a moment before the process is reaped: wait for the real exit code
+    worker.process.join(timeout=5)
+    return worker.process.exitcode
 
 
 class _Lost:

@@ -1,0 +1,133 @@
+"""End-to-end throughput against a bare trafilatura loop, on the same corpus, in one run.
+
+Builds a WARC of N records cycling over the 181 benchmark pages (distinct URLs), then times
+  (a) a bare single-process loop of trafilatura.bare_extraction(html, with_metadata=True)
+  (b) `newsflow process corpus.warc.gz` end to end (a subprocess: CLI start-up, Prefect,
+      loading, extraction, normalisation, Parquet commit) with 1 worker and with all cores
+and prints docs/s, the ratios (b)/(a) and the peak RSS of the whole process tree of (b).
+Each measurement is the median of --repeats runs.
+
+    python benchmarks/throughput.py --records 5000 --repeats 3
+    python benchmarks/throughput.py --records 20000 --repeats 1 --skip-bare   # RSS flatness
+Targets on a 2-core machine: ratio >= 0.9 (1 worker), >= 1.7 (2 workers); RSS < 1 GB, flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import trafilatura  # noqa: E402
+from corpus import pages, repeat, write_warc  # noqa: E402
+
+CACHE = Path(__file__).resolve().parent / ".cache"
+NEWSFLOW = Path(sys.executable).with_name("newsflow")
+
+
+def build_corpus(records: int) -> Path:
+    path = CACHE / f"corpus-{records}.warc.gz"
+    if not path.exists():
+        CACHE.mkdir(exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        write_warc(tmp, repeat(pages(), records), datetime(2025, 3, 18, 6, tzinfo=UTC))
+        tmp.rename(path)
+    return path
+
+
+def bare_loop(records: int) -> float:
+    """Seconds for the reference loop over the same documents (held in memory one at a time)."""
+    started = time.perf_counter()
+    for url, html in repeat(pages(), records):
+        trafilatura.bare_extraction(html, url=url, with_metadata=True)
+    return time.perf_counter() - started
+
+
+def _tree_rss_bytes(pid: int) -> int:
+    """Resident memory of a process and all its descendants (Linux /proc)."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            with open(f"/proc/{current}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    stack.extend(int(c) for c in children.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def pipeline_run(corpus: Path, workers: int) -> tuple[float, int]:
+    """(seconds, peak RSS bytes of the process tree) for one `newsflow process` run."""
+    output = Path(tempfile.mkdtemp(prefix="newsflow-bench-"))
+    command = [str(NEWSFLOW), "process", str(corpus), "--date", "2025-03-18"]
+    command += ["--output", str(output), "--workers", str(workers)]
+    peak = 0
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_bytes(proc.pid))
+            done.wait(0.1)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    elapsed = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    shutil.rmtree(output, ignore_errors=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"newsflow process failed ({proc.returncode}):\n{out}\n{err}")
+    return elapsed, peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=5000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--skip-bare", action="store_true", help="only the pipeline runs")
+    args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    corpus = build_corpus(args.records)
+    print(f"corpus: {args.records} records, {corpus.stat().st_size / 2**20:.0f} MiB WARC.gz; {cores} cores")
+
+    results: dict[str, tuple[float, int]] = {}
+    if not args.skip_bare:
+        times = [bare_loop(args.records) for _ in range(args.repeats)]
+        results["bare trafilatura loop"] = (statistics.median(times), 0)
+    for workers in sorted({1, cores}):
+        runs = [pipeline_run(corpus, workers) for _ in range(args.repeats)]
+        results[f"newsflow process, {workers} worker(s)"] = (
+            statistics.median(r[0] for r in runs),
+            max(r[1] for r in runs),
+        )
+
+    bare = results.get("bare trafilatura loop", (None, 0))[0]
+    print(f"{'':36} {'seconds':>8} {'docs/s':>7} {'ratio':>6} {'peak RSS':>9}")
+    for name, (seconds, rss) in results.items():
+        ratio = f"{bare / seconds:6.2f}" if bare else "     -"
+        memory = f"{rss / 2**20:6.0f} MB" if rss else "        -"
+        print(f"{name:36} {seconds:8.1f} {args.records / seconds:7.1f} {ratio} {memory}")
+    print(f"median of {args.repeats} run(s) each")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,293 @@
+"""Raw bytes -> str, with the charset decision recorded.
+
+The order follows what browsers do (WHATWG "determine the encoding"), cut down to what a
+batch pipeline needs:
+
+1. a byte-order mark (utf-8, utf-16, utf-32) wins over everything;
+2. the charset of the HTTP Content-Type header;
+3. `<meta charset>` / `<meta http-equiv=Content-Type content="...charset=...">` (or an XML
+   declaration) in the first 4 KB, HTML only;
+4. UTF-8: if the bytes decode strictly, they are UTF-8 (pure ASCII included); if they are
+   UTF-8 with rare bad bytes, UTF-8 with replacement characters;
+5. charset-normalizer on a 64 KB sample starting near the first non-ASCII byte;
+6. cp1252 with replacement characters.
+
+A declared charset (steps 2 and 3) that does not decode strictly falls through to the next
+step: a page declaring utf-8 while being cp1252 is common. Labels are mapped the way browsers
+map them: "iso-8859-1", "latin-1" and "ascii" mean cp1252, "gb2312" means gb18030,
+"shift_jis" cp932, "euc-kr" cp949, "big5" big5hkscs.
+
+Binary input (images, PDFs, archives, anything with NUL bytes or many control characters)
+and empty input raise `DecodeError` before any of that, with a machine-readable `error_type`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+import charset_normalizer
+
+__all__ = ["Decoded", "DecodeError", "decode_bytes", "normalise_charset"]
+
+BINARY_SNIFF_BYTES = 8 * 1024
+META_SNIFF_BYTES = 4 * 1024
+DETECT_SAMPLE_BYTES = 64 * 1024
+# Above this share of C0 control characters the input is not text (text has ~0; random
+# bytes have ~10 %).
+MAX_CONTROL_SHARE = 0.05
+# Above this share of U+FFFD after a lenient decode, the text is not worth extracting.
+MAX_REPLACEMENT_SHARE = 0.10
+
+_BOMS = (
+    # utf-32 first: its little-endian BOM starts with the utf-16 little-endian one.
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+_BINARY_MAGIC = (
+    b"\x89PNG\r\n\x1a\n",
+    b"\xff\xd8\xff",  # JPEG
+    b"GIF87a",
+    b"GIF89a",
+    b"%PDF-",
+    b"PK\x03\x04",  # zip, docx, epub, jar
+    b"\x1f\x8b",  # gzip
+    b"\x28\xb5\x2f\xfd",  # zstd
+    b"BZh91",  # bzip2 (block size 9: what every tool writes)
+    b"\xfd7zXZ\x00",  # xz
+    b"7z\xbc\xaf\x27\x1c",
+    b"Rar!\x1a\x07",
+    b"\x00\x00\x01\x00",  # ico
+    b"OggS",
+    b"fLaC",
+    b"ID3",  # mp3
+    b"wOFF",
+    b"wOF2",
+    b"\x7fELF",
+    b"\x00asm",  # wasm
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",  # old MS Office
+)
+
+# C0 controls other than \t \n \v \f \r and ESC (ISO-2022-JP uses ESC sequences).
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 11, 12, 13, 27))
+
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]*?charset\s*=\s*["']?\s*([a-z0-9_:.+-]+)""",
+    re.IGNORECASE,
+)
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+_XML_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([a-z0-9_:.+-]+)""", re.IGNORECASE)
+
+# Python codec name -> the codec browsers actually use for that label (WHATWG Encoding).
+_BROWSER_CODEC = {
+    "ascii": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin-1": "cp1252",
+    "iso8859-9": "cp1254",
+    "tis-620": "cp874",
+    "iso8859-11": "cp874",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "shift_jis": "cp932",
+    "euc_kr": "cp949",
+    "big5": "big5hkscs",
+}
+# Text codecs Python knows that no web page legitimately uses; utf-7 is banned by WHATWG
+# because it enables XSS.
+_REFUSED_CODECS = {
+    "utf-7",
+    "unicode-escape",
+    "raw-unicode-escape",
+    "idna",
+    "punycode",
+    "undefined",
+}
+_WIDE_CODECS = ("utf-16", "utf-32")
+
+
+@dataclass(slots=True)
+class Decoded:
+    text: str
+    charset: str  # python codec name actually used, normalised ("utf-8", "cp1252", ...)
+    charset_source: str  # "bom", "http", "meta", "detected", "default"
+
+
+class DecodeError(Exception):
+    """Bytes that cannot become article text. `error_type`: "empty", "binary", "undecodable"."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+
+
+def normalise_charset(label: str | bytes | None) -> str | None:
+    """A charset label as found in a header or a page -> the Python codec to decode it with.
+
+    None when the label is missing, unknown to Python, or not a codec a web page may use.
+    """
+    if label is None:
+        return None
+    if isinstance(label, bytes):
+        label = label.decode("ascii", "replace")
+    label = label.strip().strip("\"'").strip().lower()
+    if not label:
+        return None
+    try:
+        info = codecs.lookup(label)
+    except LookupError:
+        return None
+    try:
+        # bytes-to-bytes codecs (base64, zlib, rot13...) are found by lookup but refuse to
+        # decode text, with LookupError. (Empty input skips that check, hence b"a".)
+        b"a".decode(info.name)
+    except LookupError:
+        return None
+    except UnicodeError:
+        pass  # a real text codec that just cannot decode a lone "a" (utf-16, utf-32)
+    name = _BROWSER_CODEC.get(info.name, info.name)
+    return None if name in _REFUSED_CODECS else name
+
+
+def decode_bytes(data: bytes, http_charset: str | None = None, kind: str = "html") -> Decoded:
+    """Decode `data` (an HTML page when kind="html", plain text when kind="text").
+
+    Raises DecodeError("empty") for empty or whitespace-only input, DecodeError("binary") for
+    images, PDFs, archives and other non-text bytes, DecodeError("undecodable") when even the
+    lenient fallback leaves mostly replacement characters.
+    """
+    if not data or data.isspace():
+        raise DecodeError("empty", "no content (empty or whitespace only)")
+
+    bom_codec, bom_length = _sniff_bom(data)
+    if bom_codec is not None:
+        if not bom_codec.startswith(_WIDE_CODECS):
+            _check_not_binary(data)
+        text = data[bom_length:].decode(bom_codec, errors="replace")
+        return _finish(text, bom_codec, "bom", lenient=True)
+
+    declared_http = normalise_charset(http_charset)
+    # UTF-16/32 without a BOM legitimately contains NUL bytes, but only when declared.
+    _check_not_binary(data, allow_nul=declared_http is not None and _is_wide(declared_http))
+
+    declared_meta = _sniff_meta_charset(data) if kind == "html" else None
+    tried = set()
+    for codec, source in ((declared_http, "http"), (declared_meta, "meta"), ("utf-8", "detected")):
+        if codec is None or codec in tried:
+            continue
+        tried.add(codec)
+        text = _try_decode(data, codec)
+        if text is not None:
+            return _finish(text, codec, source)
+
+    text = _mostly_utf8(data)
+    if text is not None:
+        return _finish(text, "utf-8", "detected", lenient=True)
+
+    detected = _detect(data)
+    if detected is not None:
+        # The detector judged a sample; a stray bad byte further on should not undo that.
+        return _finish(data.decode(detected, errors="replace"), detected, "detected", lenient=True)
+
+    return _finish(data.decode("cp1252", errors="replace"), "cp1252", "default", lenient=True)
+
+
+def _sniff_bom(data: bytes) -> tuple[str | None, int]:
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return codec, len(bom)
+    return None, 0
+
+
+def _check_not_binary(data: bytes, allow_nul: bool = False) -> None:
+    if data.startswith(_BINARY_MAGIC) or data[4:12] in (b"ftypisom", b"ftypmp42"):
+        raise DecodeError("binary", f"binary content (starts with {data[:8]!r})")
+    sample = data[:BINARY_SNIFF_BYTES]
+    if not allow_nul and b"\x00" in sample:
+        raise DecodeError("binary", "binary content (NUL bytes in the first 8 KB)")
+    if allow_nul:
+        sample = sample.replace(b"\x00", b"")
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    if controls > MAX_CONTROL_SHARE * len(sample):
+        raise DecodeError(
+            "binary", f"binary content ({controls} control bytes in the first {len(sample)})"
+        )
+
+
+def _is_wide(codec: str) -> bool:
+    return codec.startswith(_WIDE_CODECS)
+
+
+def _sniff_meta_charset(data: bytes) -> str | None:
+    head = data[:META_SNIFF_BYTES]
+    match = _XML_ENCODING.match(head) or _META_CHARSET.search(head)
+    if match is None:
+        return None
+    codec = normalise_charset(match.group(1))
+    # A page whose markup we just read as ASCII cannot be UTF-16/32: browsers read it as UTF-8.
+    if codec is not None and _is_wide(codec):
+        return "utf-8"
+    return codec
+
+
+def _try_decode(data: bytes, codec: str) -> str | None:
+    if _is_wide(codec) and b"\x00" not in data[:BINARY_SNIFF_BYTES]:
+        # Latin or ASCII text in UTF-16/32 is full of NULs; without any, the declaration is wrong
+        # and decoding "succeeds" into CJK garbage.
+        return None
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """The text when `data` is UTF-8 with a few bad bytes (a cut multi-byte character in a
+    CMS snippet is common); None when the invalid bytes are not rare next to valid sequences."""
+    text = data.decode("utf-8", errors="replace")
+    # Each valid multi-byte character makes the text shorter than the bytes; each invalid
+    # byte becomes one U+FFFD. cp1252 text has almost no valid multi-byte sequences.
+    multibyte = len(data) - len(text)
+    return text if text.count("\ufffd") * 10 <= multibyte else None
+
+
+def _detect(data: bytes) -> str | None:
+    """charset-normalizer's pick on a bounded sample, ties going to cp1252 as in browsers."""
+    # Sample from the first non-ASCII byte on: pages often open with tens of KB of ASCII
+    # script and style, which tell the detector nothing.
+    first = _NON_ASCII.search(data)
+    start = max(first.start() - 1024, 0) if first else 0
+    sample = data[start : start + DETECT_SAMPLE_BYTES]
+    if len(data) > start + DETECT_SAMPLE_BYTES:
+        # Cut at a line end so the sample does not end inside a multi-byte character.
+        cut = sample.rfind(b"\n", DETECT_SAMPLE_BYTES - 4096)
+        if cut > 0:
+            sample = sample[: cut + 1]
+    matches = charset_normalizer.from_bytes(sample)
+    best = matches.best()
+    if best is None:
+        return None
+    # charset-normalizer breaks ties between equally plausible single-byte codecs by name,
+    # which turns French "très" into cp1250 "trčs". The web's legacy default wins ties.
+    for match in matches:
+        tied = match.chaos <= best.chaos + 0.01 and match.coherence >= best.coherence - 0.01
+        if tied and "cp1252" in match.could_be_from_charset:
+            return "cp1252"
+    return normalise_charset(best.encoding)
+
+
+def _finish(text: str, codec: str, source: str, lenient: bool = False) -> Decoded:
+    if not text or text.isspace():
+        raise DecodeError("empty", "no content after decoding (whitespace only)")
+    if lenient:
+        replaced = text.count("\ufffd")
+        if replaced > 10 and replaced > MAX_REPLACEMENT_SHARE * len(text):
+            raise DecodeError(
+                "undecodable",
+                f"{replaced} of {len(text)} characters undecodable as {codec} ({source})",
+            )
+    return Decoded(text=text, charset=codecs.lookup(codec).name, charset_source=source)

@@ -1,0 +1,605 @@
+"""Normalisation rules for the article row: URLs, domains, titles, authors, language,
+dates and the duplicate keys (content hash, simhash, article id).
+
+Every public function takes odd input (None, empty strings, garbage) without raising:
+one strange article must not fail a batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+import zlib
+from datetime import datetime
+from urllib.parse import quote, unquote_plus, urljoin, urlsplit, urlunsplit
+
+import numpy as np
+import tldextract
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+from tasks.htmlmeta import parse_datetime
+
+__all__ = [
+    "article_id",
+    "canonical_url",
+    "clean_title",
+    "content_hash",
+    "detect_language",
+    "hamming",
+    "normalise_url",
+    "paragraphs",
+    "pick_published",
+    "registered_domain",
+    "simhash64",
+    "split_authors",
+    "word_count",
+]
+
+# --------------------------------------------------------------------------- URLs
+
+# Query parameters that only say how a reader arrived (campaigns, click ids, share
+# widgets). Drawn from courlan's TRACKERS_RE, ClearURLs and Firefox query stripping,
+# but as exact names and prefixes: courlan's pattern is a substring search
+# ("gallery", "global", "source", "cid", "session", ... also match) and would merge
+# distinct pages into one article_id. courlan.normalize_url also sorts the query and
+# keeps fragments, which is why it is not used here.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "msclkid", "yclid",
+        "ysclid", "twclid", "ttclid", "li_fat_id", "igshid", "igsh", "srsltid",
+        "mc_cid", "mc_eid", "_ga", "_gl", "_ke", "mkt_tok", "__twitter_impression",
+        "ref", "ref_src", "ref_url", "referrer", "cmpid", "cmp", "icid", "ocid", "ncid",
+        "smid", "smtyp", "sr_share", "soc_src", "soc_trk", "s_cid", "s_kwcid", "ef_id",
+        "xtor", "wt.mc_id", "_hsenc", "_hsmi", "__hstc", "__hssc", "__hsfp",
+        "hsctatracking", "spm", "rb_clickid", "fb_action_ids", "fb_action_types",
+        "fb_ref", "fb_source", "action_object_map", "action_type_map", "action_ref_map",
+        "clickid", "partnerid", "trk", "trkcampaign", "sc_campaign", "sc_channel",
+    }
+)  # fmt: skip
+TRACKING_PREFIXES = (
+    "utm_", "oly_", "vero_", "mtm_", "pk_", "matomo_", "piwik_", "hsa_", "itm_", "at_",
+    "ga_",
+)  # fmt: skip
+
+# Characters left as they are when percent-encoding a path or a query: RFC 3986
+# reserved and unreserved characters, plus "%" so existing escapes survive.
+_SAFE_PATH = "/%:@!$&'()*+,;=-._~"
+_SAFE_QUERY = _SAFE_PATH + "?"
+_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _is_tracking(name: str) -> bool:
+    key = unquote_plus(name).strip().lower()
+    return key in TRACKING_PARAMS or key.startswith(TRACKING_PREFIXES)
+
+
+def _clean_query(query: str) -> str:
+    """The query without tracking parameters, other parameters in their order, as written."""
+    kept = []
+    for pair in query.split("&"):
+        if pair and not _is_tracking(pair.split("=", 1)[0]):
+            kept.append(_encode(pair, _SAFE_QUERY))
+    return "&".join(kept)
+
+
+def _encode(part: str, safe: str) -> str:
+    """Percent-encode what a browser would (spaces, non-ASCII); upper-case existing escapes.
+
+    "/café" and "/caf%c3%a9" both become "/caf%C3%A9", so a canonical link and a fetched
+    URL that differ only in encoding give the same article_id.
+    """
+    encoded = quote(part, safe=safe)
+    return _ESCAPE.sub(lambda m: m.group(0).upper(), encoded)
+
+
+def normalise_url(url: str | None) -> str | None:
+    """Lower-case scheme and host, no fragment, no default port, no user:password,
+    no tracking parameters, other parameters kept in order; None if not http(s)."""
+    if not isinstance(url, str):
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        scheme = parts.scheme.lower()
+        host = parts.hostname  # lower-cased, without user info, port or IPv6 brackets
+        port = parts.port  # ValueError when not a number in 0..65535
+        if scheme not in _DEFAULT_PORTS or not host:
+            return None
+        host = host.rstrip(".")  # "example.com." is the same host
+        if not host or any(c.isspace() or c in "<>\"'{}|\\^`" for c in host):
+            return None
+        if ":" in host:
+            host = f"[{host}]"  # IPv6 literal
+        netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+        path = _encode(parts.path or "/", _SAFE_PATH)
+        return urlunsplit((scheme, netloc, path, _clean_query(parts.query), ""))
+    except ValueError:  # bad port, bad IPv6 literal, lone surrogates (UnicodeError)
+        return None
+
+
+# Built once per process. Offline: the public suffix list snapshot bundled with
+# tldextract (suffix_list_urls=(), no cache directory). Private suffixes are included
+# so that each blogspot.com / github.io site is its own source, not one giant domain.
+_TLD_EXTRACT = tldextract.TLDExtract(
+    suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
+)
+
+
+def _host(url_or_host: str) -> str | None:
+    text = url_or_host.strip()
+    if "://" not in text:
+        text = "//" + text  # a bare host, possibly with a port or a path
+    try:
+        host = urlsplit(text).hostname
+    except ValueError:
+        return None
+    host = (host or "").rstrip(".")
+    return host or None
+
+
+def registered_domain(url: str | None) -> str | None:
+    """Registered domain of a URL or host ("news.bbc.co.uk" -> "bbc.co.uk"), offline.
+
+    IP addresses, localhost and hosts without a known public suffix come back as the host.
+    """
+    if not isinstance(url, str) or not url.strip():
+        return None
+    host = _host(url)
+    if host is None:
+        return None
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        pass
+    try:
+        domain = _TLD_EXTRACT(host).top_domain_under_public_suffix
+    except Exception:  # tldextract on a pathological host name
+        return host
+    return domain or host
+
+
+def _is_root(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query
+
+
+def canonical_url(url: str | None, declared: list[str] | None) -> str | None:
+    """The page's declared canonical when it is trustworthy, else the URL; normalised.
+
+    Trustworthy: http(s) and on the same registered domain as `url`. A canonical on
+    another domain (a syndication partner, an aggregator's source) would give two
+    publishers' copies the same article_id. A canonical pointing to the site's home
+    page from an article URL is a common CMS misconfiguration and is ignored too.
+    With no usable `url`, the first usable declared canonical is taken.
+    """
+    base = normalise_url(url)
+    domain = registered_domain(base) if base else None
+    for candidate in declared or []:
+        if not isinstance(candidate, str) or not candidate.strip():
+            continue
+        try:
+            absolute = urljoin(url, candidate.strip()) if base else candidate.strip()
+        except ValueError:
+            continue
+        normalised = normalise_url(absolute)
+        if normalised is None:
+            continue
+        if base is None:
+            return normalised
+        if registered_domain(normalised) != domain:
+            continue
+        if _is_root(normalised) and not _is_root(base):
+            continue
+        return normalised
+    return base
+
+
+# --------------------------------------------------------------------------- titles
+
+# " | ", "|", " - ", " – ", " — ", " :: ", " · ", " • ", " » " (dashes need spaces so
+# hyphenated words stay whole).
+_TITLE_SEPARATOR = re.compile(r"(\s*[|｜]\s*|\s+(?:::|[-–—·•»])\s+)")
+# After a whole site name at the start ("Site: Headline") / before one at the end.
+_SITE_PREFIX_END = re.compile(r"\s*(?:[|｜:]|::|\s[-–—·•»])\s*")
+_SITE_SUFFIX_START = re.compile(r"\s*(?:[|｜]|::|[-–—·•»]\s)\s*$")
+# Words a site name adds to its domain label: "BBC News" on bbc.co.uk.
+_GENERIC_SITE_WORDS = ("news", "online", "com", "tv", "live", "digital", "media")
+_SHORT_SUFFIX_WORDS = 4  # "| Local News", "| Opinion": dropped after "|" even if unknown
+_SHORT_SUFFIX_CHARS = 40
+_MIN_KEPT_WORDS = 3  # ... but only when a real headline remains
+
+
+def _key(text: str) -> str:
+    """Case, space and punctuation-insensitive form: "The Irish Times" -> "theirishtimes"."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def _site_keys(site_name: str | None, domain: str | None) -> tuple[set[str], set[str]]:
+    """Keys a title part must equal to be the site's name, and domain labels."""
+    keys: set[str] = set()
+    if isinstance(site_name, str):
+        for part in [site_name, *_TITLE_SEPARATOR.split(site_name)[::2]]:
+            key = _key(part)
+            if key:
+                keys.update({key, key.removeprefix("the")})
+    labels: set[str] = set()
+    host = _host(domain) if isinstance(domain, str) and domain.strip() else None
+    if host:
+        registered = registered_domain(host) or host
+        keys.add(_key(registered))  # "irishtimes.com" written out in the title
+        label = _key(registered.split(".")[0])
+        if label:
+            labels.add(label)
+            keys.add(label)
+    keys.discard("")
+    return keys, labels
+
+
+def _is_site(part: str, keys: set[str], labels: set[str]) -> bool:
+    key = _key(part)
+    if not key:
+        return False
+    if key in keys or key.removeprefix("the") in keys:
+        return True
+    return any(key == label + word for label in labels for word in _GENERIC_SITE_WORDS)
+
+
+def clean_title(title: str | None, site_name: str | None, domain: str | None) -> str | None:
+    """The headline without the site's name around it.
+
+    Drops trailing " | Site", " - Site", " — Site", " :: Site", " · Site" parts (and
+    leading "Site | " / "Site: " parts) that match the site name or the domain's label
+    (ignoring case, spaces, punctuation and a leading "The"), and short trailing parts
+    after "|" ("| Local News") when a headline of at least three words remains. A dash
+    between two ordinary words ("Trump - Putin talks") is never cut. Never returns an
+    empty string.
+    """
+    if not isinstance(title, str):
+        return None
+    title = " ".join(title.split())
+    if not title:
+        return None
+    title = _strip_whole_site_name(title, site_name)
+    keys, labels = _site_keys(site_name, domain)
+    pieces = _TITLE_SEPARATOR.split(title)
+    texts, separators = pieces[0::2], pieces[1::2]
+
+    def is_site(part: str) -> bool:
+        return not part.strip() or _is_site(part, keys, labels)
+
+    # The site's name first, at either end; short "| Section" parts only after that, so
+    # "The Irish Times | Budget 2025 explained" loses its prefix, not its headline.
+    while len(texts) > 1 and is_site(texts[-1]):
+        del texts[-1], separators[-1]
+    while len(texts) > 1 and is_site(texts[0]):
+        del texts[0], separators[0]
+    while len(texts) > 1 and ("|" in separators[-1] or "｜" in separators[-1]):
+        rest = _join(texts[:-1], separators[:-1])
+        if not _is_short_suffix(texts[-1], rest):
+            break
+        del texts[-1], separators[-1]
+        while len(texts) > 1 and is_site(texts[-1]):  # "Headline | Site | Section"
+            del texts[-1], separators[-1]
+
+    cleaned = _join(texts, separators).strip()
+    return cleaned or title
+
+
+def _strip_whole_site_name(title: str, site_name: str | None) -> str:
+    """ "LinkNaija | Nigeria's news: Headline" with that whole string as the site name:
+    a site name containing separators of its own would otherwise lose only one part."""
+    if not isinstance(site_name, str):
+        return title
+    site = " ".join(site_name.split())
+    if len(site) < 3 or len(site) >= len(title):
+        return title
+    folded, site_folded = title.casefold(), site.casefold()
+    if folded.startswith(site_folded):
+        match = _SITE_PREFIX_END.match(title, len(site))
+        if match and match.end() < len(title):
+            return title[match.end() :]
+    if folded.endswith(site_folded):
+        rest = title[: len(title) - len(site)]
+        match = _SITE_SUFFIX_START.search(rest)
+        if match and match.start() > 0:
+            return rest[: match.start()]
+    return title
+
+
+def _join(texts: list[str], separators: list[str]) -> str:
+    out = texts[0]
+    for separator, text in zip(separators, texts[1:], strict=True):
+        out += separator + text
+    return out
+
+
+def _is_short_suffix(part: str, rest: str) -> bool:
+    words = part.split()
+    return (
+        len(words) <= _SHORT_SUFFIX_WORDS
+        and len(part.strip()) <= _SHORT_SUFFIX_CHARS
+        and len(rest.split()) >= _MIN_KEPT_WORDS
+    )
+
+
+# --------------------------------------------------------------------------- authors
+
+_AUTHOR_SPLIT = re.compile(r"\s*(?:[;,|\n\r\t]|\s&\s|\band\b)\s*", re.IGNORECASE)
+# "By", "by:", "Written by", "Words by", "Words:", "Text:", "Author:", "Reporting by".
+# "By" needs a space or colon after it so "Byron" stays whole.
+_AUTHOR_PREFIX = re.compile(
+    r"^(?:(?:written|words|text|reporting|posted|story|analysis|opinion|commentary|review|"
+    r"interview|column|report)\s+by\b|by\b|"
+    r"(?:words|text|authors?)\s*:)\s*:?\s*",
+    re.IGNORECASE,
+)
+# Credits for pictures and the like, not authors of the text.
+_NOT_AUTHOR = re.compile(
+    r"^(?:photos?|pictures?|images?|illustrations?|graphics?|video|photography)\b\s*(?:by\b|:)",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"\S+@\S+\.\S+")
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_HANDLE = re.compile(r"(?<!\w)@\w+")
+_EMPTY_PARENS = re.compile(r"\(\s*\)|\[\s*\]")
+# "Staff Writer", "AP National Political Writer", "Senior Correspondent".
+_ROLE = re.compile(
+    r"^(?:[\w.&'-]+\s+){0,4}(?:writer|reporter|correspondent|editor|columnist|"
+    r"contributor|journalist|staff|desk)s?(?:-at-large)?$",
+    re.IGNORECASE,
+)
+# Degrees and credentials after a name: "Rachael Link, MS, RD".
+_CREDENTIALS = frozenset(
+    {"md", "phd", "ms", "msc", "ma", "ba", "bsc", "rd", "rdn", "rn", "mph", "do", "dds",
+     "mba", "jd", "cpa", "cfa", "llb", "llm", "cpt", "ld", "cde", "facs", "frcp"}
+)  # fmt: skip
+# A date that leaked into the byline ("Jeff Foust Monday, November"). Months that are
+# also given names (April, May, June, August) are left alone.
+_TRAILING_DATE_WORD = re.compile(
+    r"(?:(?:^|\s+)(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|"
+    r"february|march|july|september|october|november|december|published|updated))+$",
+    re.IGNORECASE,
+)
+_MAX_AUTHOR_CHARS = 80  # longer is a sentence that leaked into the byline
+
+
+def _is_descriptor(piece: str) -> bool:
+    """A role or a credential following a name, not a name itself."""
+    return bool(_ROLE.match(piece)) or piece.replace(".", "").lower() in _CREDENTIALS
+
+
+def split_authors(raw: str | list[str] | None) -> list[str]:
+    """One element per person or agency, in order, duplicates (ignoring case) dropped.
+
+    - splits on ";", ",", "|", "&", "and" and line breaks;
+    - strips "By", "Written by", "Analysis by", "Words:", "Author:" and similar prefixes,
+      and weekday/month words trailing a name ("Jeff Foust Monday");
+    - drops photo/video credits ("Photos: ..."), e-mail addresses, URLs, @handles and
+      pieces of more than 80 characters;
+    - drops a role or degree after a name ("Jane Doe, Staff Writer", "Tom Krisher, AP
+      Auto Writer", "Rachael Link, MS, RD"), but keeps a role given alone ("HNN Staff"),
+      the only attribution there is.
+    "Doe, Jane" gives two names: bylines written surname-first are rare enough not to
+    guess at.
+    """
+    values = raw if isinstance(raw, list) else [raw]
+    names: list[str] = []
+    seen: set[str] = set()
+    for value in values:
+        if not isinstance(value, str):
+            continue
+        for index, piece in enumerate(_AUTHOR_SPLIT.split(value)):
+            name = _clean_author(piece)
+            if not name or (index > 0 and _is_descriptor(name)):
+                continue
+            key = name.casefold()
+            if key not in seen:
+                seen.add(key)
+                names.append(name)
+    return names
+
+
+def _clean_author(piece: str) -> str | None:
+    if _NOT_AUTHOR.match(piece.strip()):
+        return None
+    text = _HANDLE.sub(" ", _URL.sub(" ", _EMAIL.sub(" ", piece)))
+    text = " ".join(_EMPTY_PARENS.sub(" ", text).split())
+    previous = None
+    while previous != text:  # "By: Words by Jane" and other stacked prefixes
+        previous = text
+        text = _AUTHOR_PREFIX.sub("", text).strip(" :-–—·•")
+    text = _TRAILING_DATE_WORD.sub("", text)
+    if not text or len(text) > _MAX_AUTHOR_CHARS or not any(c.isalpha() for c in text):
+        return None
+    return text
+
+
+# --------------------------------------------------------------------------- language
+
+# Built once per process (loading the model takes ~0.8 s).
+_LANGUAGE_ID = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+# ~0.35 ms (cost grows with length); on the 181 ScrapingHub benchmark articles the first
+# 600 characters give the same language as the whole text every time.
+_LANGUAGE_SAMPLE_CHARS = 600
+_MIN_TEXT_CHARS = 40  # below this the text alone is too weak a signal
+_MIN_CONFIDENCE = 0.5  # normalised probability of the best language
+# The model's codes that are not ISO 639-1 but belong to a macrolanguage that is.
+_TO_639_1 = {"arz": "ar", "ary": "ar", "yue": "zh", "wuu": "zh", "uzs": "uz", "gug": "gn"}
+# Deprecated codes still seen in <html lang>.
+_OLD_CODES = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro"}
+_LANG_TAG = re.compile(r"^\s*([A-Za-z]{2})(?:$|[-_\s,;])")
+
+
+def _html_language(html_lang: str | None) -> str | None:
+    """ "en-GB", "en_US", "EN", "en, fr" -> two-letter code; None for anything else."""
+    if not isinstance(html_lang, str):
+        return None
+    match = _LANG_TAG.match(html_lang)
+    if not match:
+        return None
+    code = match.group(1).lower()
+    return _OLD_CODES.get(code, code)
+
+
+def detect_language(text: str | None, html_lang: str | None = None) -> str | None:
+    """ISO 639-1 code of the text (py3langid, offline, on its first 600 characters).
+
+    The page's declared language is used only when the text is shorter than 40
+    characters or the detection is not confident (probability < 0.5); a short text
+    that is detected confidently still wins when the page declares nothing.
+    """
+    declared = _html_language(html_lang)
+    sample = text[:_LANGUAGE_SAMPLE_CHARS].strip() if isinstance(text, str) else ""
+    if not any(ch.isalpha() for ch in sample):
+        return declared
+    try:
+        code, confidence = _LANGUAGE_ID.classify(sample)
+    except Exception:  # py3langid on unusual input
+        return declared
+    code = _TO_639_1.get(code, code)
+    detected = code if len(code) == 2 and confidence >= _MIN_CONFIDENCE else None
+    if detected and len(sample) >= _MIN_TEXT_CHARS:
+        return detected
+    return declared or detected
+
+
+# --------------------------------------------------------------------------- text and ids
+
+
+def paragraphs(text: str | None) -> str:
+    """trafilatura's text with one paragraph per line -> paragraphs separated by exactly
+    one blank line, runs of spaces collapsed, no leading or trailing spaces."""
+    if not isinstance(text, str):
+        return ""
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n\n".join(line for line in lines if line)
+
+
+def word_count(text: str | None) -> int:
+    """Whitespace-separated tokens."""
+    return len(text.split()) if isinstance(text, str) else 0
+
+
+def _blake2b_16(data: str) -> str:
+    return hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def content_hash(text: str | None) -> str:
+    """Exact-duplicate key: blake2b-128 hex of the case-folded, whitespace-collapsed text."""
+    normalised = " ".join(text.casefold().split()) if isinstance(text, str) else ""
+    return _blake2b_16(normalised)
+
+
+def article_id(canonical: str | None, text_hash: str | None) -> str:
+    """Stable id: blake2b-128 hex of the canonical URL, or of "content:" + content hash."""
+    if isinstance(canonical, str) and canonical:
+        return _blake2b_16(canonical)
+    return _blake2b_16("content:" + (text_hash if isinstance(text_hash, str) else ""))
+
+
+_TOKEN = re.compile(r"\w+")
+_MASK64 = (1 << 64) - 1
+_U64 = np.uint64
+
+
+def _rotl(values: np.ndarray, bits: int) -> np.ndarray:
+    return (values << _U64(bits)) | (values >> _U64(64 - bits))
+
+
+def _mix(values: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every input bit affects every output bit (wraps mod 2**64)."""
+    values = values ^ (values >> _U64(30))
+    values = values * _U64(0xBF58476D1CE4E5B9)
+    values = values ^ (values >> _U64(27))
+    values = values * _U64(0x94D049BB133111EB)
+    return values ^ (values >> _U64(31))
+
+
+def simhash64(text: str | None) -> int:
+    """64-bit simhash over word 3-shingles (\\w+ tokens, lower-cased); 0 for no tokens.
+
+    Token hashes are CRC-32 based (the same in every process and run, unlike hash());
+    a shingle's hash combines its three token hashes with rotations (order matters)
+    and a 64-bit mixer, all vectorised in numpy. Bit i of the result is set when more
+    than half of the shingle hashes have bit i set.
+    """
+    if not isinstance(text, str):
+        return 0
+    tokens = _TOKEN.findall(text.lower())
+    if not tokens:
+        return 0
+    # Token hash: CRC-32 and byte length of the UTF-8 token (stable everywhere, ~4x
+    # cheaper per call than blake2b), spread over 64 bits by the mixer.
+    encoded = [t.encode("utf-8", "surrogatepass") for t in tokens]
+    raw = np.array([zlib.crc32(b) | (len(b) << 32) for b in encoded], dtype=np.uint64)
+    hashed = _mix(raw)
+    if len(hashed) >= 3:
+        shingles = hashed[:-2] ^ _rotl(hashed[1:-1], 21) ^ _rotl(hashed[2:], 42)
+    elif len(hashed) == 2:  # too few words for a 3-shingle: one shingle of what there is
+        shingles = hashed[:1] ^ _rotl(hashed[1:], 21)
+    else:
+        shingles = hashed
+    shingles = _mix(shingles)
+    # bit i of each hash -> column i (little-endian bytes, least significant bit first)
+    as_bytes = shingles.astype("<u8").view(np.uint8).reshape(-1, 8)
+    bits = np.unpackbits(as_bytes, axis=1, bitorder="little")
+    majority = bits.sum(axis=0, dtype=np.int64) * 2 > len(shingles)
+    return int(np.packbits(majority, bitorder="little").view("<u8")[0])
+
+
+def hamming(a: int, b: int) -> int:
+    """Number of differing bits between two 64-bit simhashes (64 when either is unusable)."""
+    try:
+        return ((int(a) ^ int(b)) & _MASK64).bit_count()
+    except (TypeError, ValueError, OverflowError):
+        return 64
+
+
+# --------------------------------------------------------------------------- dates
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_TRUSTED_SOURCES = frozenset({"json-ld", "meta", "time-tag"})
+
+
+def _url_has_date(url: str | None, day: datetime) -> bool:
+    """Whether the URL carries that date: 2025/03/18, 2025-3-18, 20250318, 2025/mar/18."""
+    if not isinstance(url, str):
+        return False
+    y, m, d = day.year, day.month, day.day
+    month_name = _MONTHS[m - 1]
+    patterns = (
+        rf"(?<!\d){y}(?P<sep>[/_.-])0?{m}(?P=sep)0?{d}(?!\d)",
+        rf"(?<!\d){y}{m:02d}{d:02d}(?!\d)",
+        rf"(?<!\d){y}/{month_name}[a-z]*/0?{d}(?!\d)",
+    )
+    return any(re.search(p, url, re.IGNORECASE) for p in patterns)
+
+
+def pick_published(
+    meta_candidates: list[tuple[datetime, str]] | None,
+    trafilatura_date: str | None,
+    url: str | None,
+    now: datetime | None = None,
+) -> tuple[datetime | None, str]:
+    """Publication time and where it came from.
+
+    The first plausible page-metadata candidate ("json-ld", "meta", "time-tag") wins;
+    else trafilatura's date (YYYY-MM-DD, from htmldate) as midnight UTC, with source
+    "url" when the URL contains that date and "text" otherwise; else (None, "none").
+    `now` bounds plausible dates, as in `htmlmeta.parse_datetime`.
+    """
+    for candidate in meta_candidates or []:
+        try:
+            when, source = candidate
+        except (TypeError, ValueError):
+            continue
+        if source in _TRUSTED_SOURCES and isinstance(when, datetime):
+            parsed = parse_datetime(when, now)
+            if parsed is not None:
+                return parsed, source
+    when = parse_datetime(trafilatura_date, now)  # "YYYY-MM-DD" -> midnight UTC
+    if when is not None:
+        return when, "url" if _url_has_date(url, when) else "text"
+    return None, "none"

@@ -30,7 +30,12 @@ class Page:
 def pages(root: Path = DATA) -> list[Page]:
     truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
     return [
-        Page(page_id, item["url"], gzip.decompress((root / "html" / f"{page_id}.html.gz").read_bytes()), item["articleBody"])
+        Page(
+            page_id,
+            item["url"],
+            gzip.decompress((root / "html" / f"{page_id}.html.gz").read_bytes()),
+            item["articleBody"],
+        )
         for page_id, item in sorted(truth.items())
     ]
 

@@ -27,7 +27,9 @@ from tasks.records import RawRecord  # noqa: E402
 
 
 def pipeline_text(url: str, html: bytes, options: ExtractOptions) -> str:
-    record = RawRecord(source_uri=url, input_format="html", content_kind="html", content=html, url=url)
+    record = RawRecord(
+        source_uri=url, input_format="html", content_kind="html", content=html, url=url
+    )
     result = extract_record(record, options)
     return result["text"] if isinstance(result, dict) else ""
 
@@ -47,7 +49,8 @@ def main() -> None:
         rows.append((name, result, len(corpus) / elapsed))
     print(f"{'':34} {'precision':>9} {'recall':>7} {'F1':>6} {'accuracy':>8} {'docs/s':>7}")
     for name, s, rate in rows:
-        print(f"{name:34} {s.precision:9.3f} {s.recall:7.3f} {s.f1:6.3f} {s.accuracy:8.3f} {rate:7.1f}")
+        scores = f"{s.precision:9.3f} {s.recall:7.3f} {s.f1:6.3f} {s.accuracy:8.3f}"
+        print(f"{name:34} {scores} {rate:7.1f}")
     print(f"pages: {rows[0][1].pages}")
 
 

@@ -107,7 +107,8 @@ def main() -> None:
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     corpus = build_corpus(args.records)
-    print(f"corpus: {args.records} records, {corpus.stat().st_size / 2**20:.0f} MiB WARC.gz; {cores} cores")
+    size_mib = corpus.stat().st_size / 2**20
+    print(f"corpus: {args.records} records, {size_mib:.0f} MiB WARC.gz; {cores} cores")
 
     results: dict[str, tuple[float, int]] = {}
     if not args.skip_bare:

@@ -14,7 +14,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="newsflow: clean, queryable news.")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="newsflow: clean, queryable news."
+)
 console = Console(stderr=True)
 
 
@@ -33,9 +35,13 @@ def _parse_date(value: str) -> date:
 @app.command()
 def process(
     input: Annotated[Path, typer.Argument(help="A raw file or folder (html, txt, jsonl, warc).")],
-    crawl_date: Annotated[str, typer.Option("--date", help="Crawl date YYYY-MM-DD of these records.")],
+    crawl_date: Annotated[
+        str, typer.Option("--date", help="Crawl date YYYY-MM-DD of these records.")
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="Output root.")] = Path("data"),
-    workers: Annotated[int | None, typer.Option(help="Extraction processes (default: all cores).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Extraction processes (default: all cores).")
+    ] = None,
     batch_size: Annotated[int, typer.Option(help="Records per batch task.")] = 200,
     doc_timeout: Annotated[float, typer.Option(help="Seconds one document may take.")] = 60.0,
 ) -> None:
@@ -47,7 +53,8 @@ def process(
     if workers is not None and workers < 1:
         raise typer.BadParameter("--workers must be >= 1")
     _quiet_prefect()
-    from flows.process import PROGRESS_LISTENERS, process as process_flow
+    from flows.process import PROGRESS_LISTENERS
+    from flows.process import process as process_flow
 
     with _progress() as bar:
         task_id = bar.add_task("records", total=None)

@@ -8,8 +8,8 @@ never per article: Prefect's per-task cost is milliseconds, an article's extract
 from __future__ import annotations
 
 import os
-from datetime import UTC, date, datetime, timedelta
 from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from prefect import flow, task
@@ -22,7 +22,6 @@ from tasks.pipeline import Batch, BatchSummary, ProcessConfig, process_batch, ru
 from tasks.pool import WorkerPool
 from tasks.report import summary_markdown
 from tasks.write import RunContext
-
 
 # Callables told how many records just finished (the CLI's progress bar). A module-level
 # list because flow parameters must stay JSON-serialisable for deployments.

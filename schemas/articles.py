@@ -35,7 +35,10 @@ ARTICLES_SCHEMA = pa.schema(
         pa.field("pipeline_version", pa.string(), nullable=False),
         pa.field("schema_version", pa.int16(), nullable=False),
     ],
-    metadata={"newsflow.table": "articles", "newsflow.schema_version": str(ARTICLES_SCHEMA_VERSION)},
+    metadata={
+        "newsflow.table": "articles",
+        "newsflow.schema_version": str(ARTICLES_SCHEMA_VERSION),
+    },
 )
 
 # Values `published_at_source` may take, most trustworthy first.

@@ -17,7 +17,10 @@ QUARANTINE_SCHEMA = pa.schema(
         pa.field("run_id", pa.string(), nullable=False),
         pa.field("pipeline_version", pa.string(), nullable=False),
     ],
-    metadata={"newsflow.table": "quarantine", "newsflow.schema_version": str(QUARANTINE_SCHEMA_VERSION)},
+    metadata={
+        "newsflow.table": "quarantine",
+        "newsflow.schema_version": str(QUARANTINE_SCHEMA_VERSION),
+    },
 )
 
 STAGES = ("load", "decode", "extract", "normalise", "write")

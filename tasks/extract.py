@@ -47,10 +47,7 @@ class _StageError(Exception):
 def extract_record(record: RawRecord, options: ExtractOptions) -> dict[str, Any] | Failure:
     """The whole per-record pipeline; never raises: errors become a Failure with a stage."""
     try:
-        if record.content_kind == "text":
-            row = _from_text(record)
-        else:
-            row = _from_html(record, options)
+        row = _from_text(record) if record.content_kind == "text" else _from_html(record, options)
         return _finish(row, record, options)
     except _StageError as err:
         return _failure(record, err.stage, err.error_type, str(err))
@@ -165,7 +162,7 @@ def _finish(row: dict[str, Any], record: RawRecord, options: ExtractOptions) -> 
 
 
 def _reference_time(record: RawRecord, options: ExtractOptions) -> datetime:
-    """"Now" for plausibility checks on dates: the fetch time, else the end of the crawl
+    """ "Now" for plausibility checks on dates: the fetch time, else the end of the crawl
     date. Never the clock, or re-processing old raw data could give different rows."""
     if record.fetched_at is not None:
         return record.fetched_at
@@ -198,7 +195,9 @@ def _no_content(tree: HtmlElement) -> _StageError:
 
 def _depth_reaches(tree: HtmlElement, limit: int) -> bool:
     # Only called when extraction found nothing, so the walk costs nothing on good pages.
-    return any(sum(1 for _ in el.iterancestors()) >= limit - 1 for el in tree.iter() if len(el) == 0)
+    return any(
+        sum(1 for _ in el.iterancestors()) >= limit - 1 for el in tree.iter() if len(el) == 0
+    )
 
 
 def _failure(record: RawRecord, stage: Stage, error_type: str, message: str) -> Failure:

@@ -21,13 +21,15 @@ stop a run).
 
 WARC reader: FastWARC, measured against warcio with benchmarks/warc_readers.py: the 181
 ScrapingHub pages as warcinfo + request/response pairs (363 records), every response body read
-and decoded in full, records per CPU-second, median of 15 reads, two runs on a shared 2-core
-machine (run-to-run spread about 20 %):
-    .warc.gz (per-record gzip), plain bodies, 6.3 MB   warcio  3,400-4,300   fastwarc  9,600
-    .warc.gz, chunked + gzip-encoded bodies            warcio  3,300-3,450   fastwarc  4,300
-    .warc (uncompressed), plain bodies, 31.6 MB        warcio 18,600-19,200  fastwarc 34,000-42,000
-iter_records itself (FastWARC + building RawRecords) runs within 10 % of bare FastWARC. With
-decompression included, reading costs ~0.3 ms per article against 25-50 ms of extraction.
+and decoded in full, records per CPU-second, median of 15 reads, three runs on a shared 2-core
+machine (run-to-run spread up to 20 %):
+    .warc.gz (per-record gzip), plain bodies, 6.3 MB   warcio  3,400-4,300   fastwarc 9,600
+    .warc.gz, chunked + gzip-encoded bodies            warcio  3,300-3,600   fastwarc 4,300-4,400
+    .warc (uncompressed), plain bodies, 31.6 MB        warcio 18,500-19,200  fastwarc 34,000-42,000
+iter_records itself (FastWARC + building RawRecords) stays within that spread of bare
+FastWARC. Reading costs ~0.1-0.3 ms per article against 25-50 ms of extraction, so the
+choice matters less than robustness. FastWARC also reads whole-file-gzipped WARCs (with
+offsets that cannot be seeked to), which warcio refuses after the first record.
 FastWARC's own body decoding is not used (auto_decode="none"; we de-chunk and decompress
 here): in FastWARC 2.0.1 `auto_decode="all"` silently ends the iteration after the first
 record that is both chunked and gzip-encoded, and a `Transfer-Encoding: chunked` header on a

@@ -32,8 +32,8 @@ from tasks.write import (
     RunContext,
     articles_table,
     commit_partitions,
-    remove_stale_staging,
     remove_staging,
+    remove_stale_staging,
     write_run_record,
     write_staged_batch,
 )
@@ -149,12 +149,12 @@ def run_process(
     )
     remove_stale_staging(output)
     inputs = list_inputs(config.input)
-    companions: Counter[str] = Counter()
+    load_counters: Counter[str] = Counter()
     summaries: list[BatchSummary] = []
     options = ExtractOptions(crawl_date=config.crawl_date, pipeline_version=ctx.pipeline_version)
     try:
         with WorkerPool(config.worker_count, extract_record, options, config.doc_timeout) as pool:
-            items = iter_all(inputs, max_record_bytes=config.max_record_bytes, counters=companions)
+            items = iter_all(inputs, max_record_bytes=config.max_record_bytes, counters=load_counters)
             batches = make_batches(items, config.batch_size, config.batch_bytes)
             summaries = _run_batches(batches, pool, ctx, submit, config.worker_count * 2, progress)
             workers_replaced = pool.replaced
@@ -193,7 +193,9 @@ def run_process(
             "quarantined_by_reason": {
                 f"{stage}/{error}": n for (stage, error), n in sorted(failures.items())
             },
-            "skipped_warc_companion_records": dict(sorted(companions.items())),
+            # records that are not articles (WARC warcinfo/request/metadata) and
+            # loader notes such as JSONL lines whose fetched_at could not be read
+            "load_notes": dict(sorted(load_counters.items())),
             "batches": len(summaries),
             "workers_replaced": workers_replaced,
         },

@@ -15,6 +15,7 @@ killed worker costs a fork, not a fresh interpreter importing trafilatura.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import queue
 import time
@@ -46,9 +47,7 @@ def _worker_main(conn: Connection, handler: Handler, context: Any) -> None:
 class _Worker:
     def __init__(self, ctx: multiprocessing.context.BaseContext, handler: Handler, context: Any):
         self.conn, child = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(
-            target=_worker_main, args=(child, handler, context), daemon=True
-        )
+        self.process = ctx.Process(target=_worker_main, args=(child, handler, context), daemon=True)
         self.process.start()
         child.close()
         self.docs_done = 0
@@ -59,10 +58,8 @@ class _Worker:
         self.conn.close()
 
     def stop(self) -> None:
-        try:
+        with contextlib.suppress(OSError):  # already gone: nothing to tell
             self.conn.send(None)
-        except (BrokenPipeError, OSError):
-            pass
         self.process.join(timeout=5)
         if self.process.is_alive():
             self.process.kill()

@@ -23,7 +23,9 @@ class RawRecord:
     source_uri: str  # points back to the record: file path, `path#line=N`, `path#offset=N`
     input_format: InputFormat  # the container it came in
     content_kind: ContentKind  # what `content` holds: an HTML page or a plain-text article
-    content: bytes | str  # bytes when the charset is still unknown, str when the container decoded it
+    content: (
+        bytes | str
+    )  # bytes when the charset is still unknown, str when the container decoded it
     url: str | None = None
     fetched_at: datetime | None = None  # timezone-aware UTC
     http_charset: str | None = None  # charset from an HTTP Content-Type header (WARC)

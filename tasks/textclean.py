@@ -10,11 +10,18 @@ and teaser phrases (vocabulary after trafilatura's discard tokens), photo captio
 credits, repeated titles and pull quotes, and by-lines / end credit lines (-> authors).
 
 Block kinds, decided before the jusText pass:
-- "bad" blocks (copyright, footer, navigation, teasers) take part in the context
-  revision as bad neighbours: they mark the page chrome around the article;
-- "skip" blocks (captions, ad markers, pull quotes, the title and its repeats, blocks
-  without any letter or digit) are taken out before it: they interrupt the article
-  without ending it, so a sub-heading next to a photo caption still counts as in the body.
+- "bad" blocks (copyright, footer link lines, navigation labels, calls to action, cookie
+  banners, time stamps, by-lines) take part in the context revision as bad neighbours:
+  they mark the page chrome around the article;
+- "skip" blocks (captions, ad slots and embed buttons, teaser boxes, pull quotes, the title
+  and its repeats, blocks without any letter or digit) are taken out before it: they
+  interrupt the article without ending it, so the body on both sides still counts as one.
+
+jusText's rules are kept, with four additions for text without markup: three sentence
+paragraphs in a row are body text even when none is long; a short complete sentence next
+to body text belongs to it; a sentence with few stopwords between good blocks is body
+text; everything after a reader-comments heading is not. Sub-headings are ALL-CAPS lines
+after the body started (jusText knows them from <h1>-<h6>).
 
 Public API: `clean_text(raw, language=None) -> CleanText`. It never raises on a str.
 """
@@ -51,7 +58,8 @@ MAX_HEADING_DISTANCE = 200
 # A block of at least this many tokens found inside a longer block is a pull quote; below it,
 # short sub-headings such as "'BAD SITUATION'" would be taken for quotes of a body sentence.
 PULL_QUOTE_MIN_TOKENS = 8
-PROSE_RUN = 3  # near-good blocks in a row that make up body text by themselves
+PROSE_RUN = 3  # sentence paragraphs in a row that make up body text by themselves ...
+PROSE_RUN_NEARGOOD = 2  # ... when at least this many of them are near-good
 
 # ISO 639-1 -> jusText stoplist name (the stoplists jusText ships; same table as trafilatura's).
 _STOPLIST_NAMES = {
@@ -77,16 +85,20 @@ _STOPLIST_NAMES = {
 }  # fmt: skip
 
 
-@lru_cache(maxsize=128)
+@lru_cache(maxsize=1)
+def _all_stopwords() -> frozenset[str]:
+    """All of jusText's stoplists merged (as trafilatura does): counts the function words of
+    any language jusText knows. ~150,000 words, built once (~0.1 s)."""
+    return frozenset().union(*(justext.get_stoplist(n) for n in sorted(justext.get_stoplists())))
+
+
+@lru_cache(maxsize=256)
 def _stoplist(language: str | None) -> frozenset[str]:
-    """Stopwords for an ISO 639-1 code; English by default, all stoplists merged if unknown."""
+    """Stopwords for an ISO 639-1 code ("de", "pt-BR"); English by default, all stoplists
+    merged for a language jusText has no stoplist for (e.g. zh, ja)."""
     code = (language or "en").strip().lower().replace("_", "-").split("-")[0]
     name = _STOPLIST_NAMES.get(code)
-    if name is not None:
-        return justext.get_stoplist(name)
-    # No stoplist for this language (e.g. zh, ja): the union of all lists, as trafilatura does,
-    # still counts function words of any language jusText knows.
-    return frozenset().union(*(justext.get_stoplist(n) for n in sorted(justext.get_stoplists())))
+    return justext.get_stoplist(name) if name is not None else _all_stopwords()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,7 +120,7 @@ def _split_blocks(raw: str) -> list[str]:
     """Blank-line separated blocks; inside them every line is a block unless hard-wrapped."""
     text = _INVISIBLE.sub("", _NEWLINES.sub("\n", raw))
     chunks = [
-        [line.strip() for line in chunk.split("\n") if line.strip()]
+        [line for line in map(str.strip, chunk.split("\n")) if line]
         for chunk in _BLANK_LINE.split(text)
     ]
     # Lines that end inside a block. In hard-wrapped text (fixed width W) almost each one is
@@ -224,6 +236,7 @@ _I = re.IGNORECASE
 _COPYRIGHT = re.compile(
     r"©|&copy\b|\(c\)\s*(?:\d{4}|copyright)|^copyright\b|\ball rights reserved\b", _I
 )
+_COPYRIGHT_HINT = re.compile(r"©|&copy|\(c\)|copyright|rights reserved")  # cheap pre-check
 # Photo agencies and libraries that appear as bare credits: "(AP)", "(Getty Images)".
 _AGENCY = (
     r"(?:AP|PA|AFP|EPA|UPI|ANP|ANSA|AAP|dpa|DPA|TASS|Xinhua|Reuters|Getty(?: Images)?|"
@@ -234,9 +247,12 @@ _AGENCY = (
 )
 _AGENCY_ONLY = re.compile(_AGENCY, _I)
 # Caption ending in a credit: "(Efrem Lukatsky/AP)", "(AP)", "(Getty Images)".
-_PAREN_END = re.compile(r"\(([^()]{1,80})\)$")
+_PAREN_END = re.compile(r"[(\[]([^()\[\]]{1,80})[)\]]$")  # "(...)" or "[...]" closing the block
 _SLASH_CREDIT = re.compile(r"[^/]*[A-Z][^/]*/\s*[A-Z][^/]*")  # "Name/Agency", "AP Photo/Name"
-_PAREN_CREDIT = re.compile(rf"{_AGENCY}(?:/.*)?|Twitter|Instagram|Facebook|YouTube|TikTok")
+_PAREN_CREDIT = re.compile(
+    rf"(?:(?:File|Photo|Picture|Image)(?: photo)?:\s*)?(?:{_AGENCY}(?:/.*)?|"
+    r"Twitter|Instagram|Facebook|YouTube|TikTok)"
+)
 # "© Reuters / David Mercado" closing a caption (a copyright credit, not a site footer).
 _COPYRIGHT_CREDIT = re.compile(rf"©\s*(?:[^©/]+/[^©/]+|{_AGENCY})$")
 # Caption/credit labels: "Picture: AP Photo/...", "Photograph: AFP via Getty", "Image: ...".
@@ -245,8 +261,8 @@ _LABELS = ("Picture", "Pic", "Photo", "Photograph", "Image", "Credit", "Illustra
 _CAPTION_LABEL = re.compile(
     rf"\b(?:{'|'.join(w + '|' + w.upper() for w in _LABELS)})[sS]?"
     r"(?: (?:credit|caption|copyright|CREDIT|CAPTION|COPYRIGHT))?\s*:\s*\S"
-    r"|^(?i:image|photo|picture|media) (?i:copyright|caption|credit)\b",  # "Image copyright X"
 )
+_CAPTION_PREFIX = re.compile(r"(?:image|photo|picture|media) (?:copyright|caption|credit)\b", _I)
 _CAPTION_MAX_CHARS = 400  # a caption is a sentence or two; longer blocks are never dropped as one
 # Ad slots and the buttons of embedded posts interrupt the body without ending it.
 _INTERRUPTION = re.compile(
@@ -265,9 +281,12 @@ _TEASER_HEAD = re.compile(
     r"most (?:read|popular|viewed|shared|commented|watched)(?: today| now| stories)?|"
     r"trending(?: now| stories)?|top stories|popular(?: now| stories)?|latest(?: news| stories)?|"
     r"recommended(?: for you| stories| reading)?|(?:you|we think you) (?:may|might) (?:also )?like|"
-    r"don'?t miss|editor'?s picks?|in other news|elsewhere on [\w' .-]{1,30})",
+    r"don'?t miss|editor'?s picks?|in other news|elsewhere on [\w' .-]{1,30}|"
+    r"(?:must|just) watch(?:ed)?|(?:more|latest|top|related) videos|watch next|up next)",
     _I,
 )
+# A bare label ending in a colon introduces a list too: "More:", "See also:".
+_LIST_LABEL = re.compile(r"(?:more|also|see|read|watch|listen)\s*:", _I)
 # Stand-alone page-chrome labels: skip links, menus, account, sharing, footer items.
 _NAV_PHRASE = re.compile(
     r"(?:skip to (?:main )?content|skip (?:to )?navigation|jump to (?:main )?content|"
@@ -308,9 +327,9 @@ _NAV_LABEL_MAX_WORDS = 25
 # "Follow our coverage at https://...".
 _CTA = re.compile(
     r"^(?:sign up|subscribe|follow|like|join|download|get|listen|watch|click|tap|read|share|"
-    r"visit|go to|find)\b"
-    r"(?=.*\b(?:newsletters?|apps?|podcasts?|facebook|twitter|instagram|youtube|tiktok|"
-    r"linkedin|whatsapp|telegram|alerts?|notifications|rss|friends?|https?|www)\b)",
+    r"visit|go to|find|chat)\b"
+    r"(?=.*(?:newsletter|podcast|facebook|twitter|instagram|youtube|tiktok|linkedin|whatsapp|"
+    r"telegram|messenger|https?:|www\.|\b(?:apps?|alerts?|notifications|rss|friends?)\b))",
     _I,
 )
 _CTA_MAX_WORDS = 25
@@ -340,7 +359,7 @@ _DAY = (
 _TIMESTAMP = re.compile(
     rf"(?:(?:published|updated|posted|last updated|modified|on|at|{_MONTH}|{_DAY}|"
     r"\d{1,4}(?:st|nd|rd|th|[ap]\.?m\.?)?|[ap]\.?m\.?|(?-i:[A-Z]{2,4})|today|yesterday|ago|"
-    r"hours?|hrs?|minutes?|mins?|days?|weeks?)\b\.?|[\s,:/|•·–—-])+",
+    r"hours?|hrs?|minutes?|mins?|days?|weeks?)\b\.?|[\s,:/|•·–—()-])+",
     _I,
 )
 _TIMESTAMP_MAX_CHARS = 80
@@ -369,21 +388,32 @@ def _caption_rule(text: str, n_words: int) -> bool:
     """Photo captions and credits."""
     if len(text) > _CAPTION_MAX_CHARS:
         return False
-    paren = _PAREN_END.search(text)
+    paren = _PAREN_END.search(text) if text[-1] in ")]" else None
     if paren and (_SLASH_CREDIT.fullmatch(paren[1]) or _PAREN_CREDIT.fullmatch(paren[1])):
         return True
-    if _CAPTION_LABEL.search(text):
-        return True
-    if n_words >= 4 and _COPYRIGHT_CREDIT.search(text):
+    if (":" in text and _CAPTION_LABEL.search(text)) or _CAPTION_PREFIX.match(text):
+        return True  # "... Picture: AP Photo/...", "Image copyright Getty Images"
+    if n_words >= 4 and "©" in text and _COPYRIGHT_CREDIT.search(text):
         return True  # "<caption>. © Reuters / David Mercado"
-    return _AGENCY_ONLY.fullmatch(text.strip(_PUNCT + " ")) is not None  # a bare "Shutterstock"
+    return _AGENCY_ONLY.fullmatch(text.rstrip(".")) is not None  # a bare "Shutterstock"
 
 
 # ---------------------------------------------------------------------------------------------
 # Credits
 
 _DASH_CREDIT = re.compile(r"^[-–—―‒]\s*(?P<names>[^\d@:/]{2,80})$")
-_BYLINE = re.compile(r"^(?:by|written by|words by|story by|reported by)\s+(?P<names>.+)$", _I)
+# "By Jane Doe", also after a word: "Analysis by ...", "Words by ...", "Reported by ..."; a
+# photo credit ("Photo by ...") or an editor ("Edited by ...") is no author.
+_BYLINE = re.compile(
+    r"^(?!(?:Photo|Photograph|Picture|Image|Illustration|Video|Graphic|Edited)s? )"
+    r"(?:[A-Z][a-z]+ )?(?i:by)\s+(?P<names>.+)$"
+)
+# Job titles after the name ("Chris Cillizza, CNN Editor-at-large") are not names.
+_ROLE = re.compile(
+    r"\b(?:editor|correspondent|reporter|writer|columnist|contributor|staff|critic|"
+    r"producer|analyst|journalist)",
+    _I,
+)
 _REPORTING = re.compile(
     r"^\(?(?:additional )?(?:reporting|writing|research)\s+by\s+(?P<names>[^;()]+)", _I
 )
@@ -405,6 +435,8 @@ def _names(part: str) -> list[str] | None:
         if not piece:
             continue
         words = piece.split()
+        if names and _ROLE.search(piece):
+            continue  # "Jane Doe, Political Editor"
         if not 1 <= len(words) <= 5 or any(c.isdigit() for c in piece):
             return None
         if not all(w[:1].isupper() or w.lower() in _NAME_PARTICLES for w in words):
@@ -458,7 +490,12 @@ def _hard_kind(b: _Block) -> str:
         return "skip"  # an ad slot or an embed's button inside the body does not end the body
     if _caption_rule(text, n):
         return "skip"  # captions sit inside the body but are not part of it
-    if _COPYRIGHT.search(text) and len(text) < 2 * _CAPTION_MAX_CHARS:
+    low = text.lower()
+    if (
+        len(text) < 2 * _CAPTION_MAX_CHARS
+        and _COPYRIGHT_HINT.search(low)
+        and _COPYRIGHT.search(text)
+    ):
         return "bad"  # copyright notices close the page
     if _NAV_PHRASE.fullmatch(bare):
         return "bad"  # a page-chrome label
@@ -470,7 +507,7 @@ def _hard_kind(b: _Block) -> str:
         return "bad"  # an inline teaser such as "Read more: <headline>"
     if n <= _CTA_MAX_WORDS and _CTA.match(text):
         return "bad"  # newsletter/social call to action
-    if n <= _CONSENT_MAX_WORDS and _CONSENT.search(text):
+    if n <= _CONSENT_MAX_WORDS and "cookie" in low and _CONSENT.search(text):
         return "bad"  # cookie banner
     if _is_link_line(text, b.words, b.density):
         return "bad"  # footer/navigation link line
@@ -485,7 +522,7 @@ def _mark_teaser_boxes(blocks: list[_Block]) -> None:
     """
     in_box = False
     for b in blocks:
-        if _TEASER_HEAD.fullmatch(b.text.strip(_CHROME_STRIP)):
+        if _TEASER_HEAD.fullmatch(b.text.strip(_CHROME_STRIP)) or _LIST_LABEL.fullmatch(b.text):
             b.kind = "skip"
             in_box = True
             continue
@@ -540,14 +577,18 @@ def _classify(blocks: list[_Block]) -> None:
 
 
 def _promote_prose_runs(blocks: list[_Block]) -> None:
-    """Three near-good blocks in a row are body text even when none is long (one-sentence
-    paragraphs); jusText would only keep them next to a block over LENGTH_HIGH characters."""
+    """Three sentence paragraphs in a row are body text even when none is long (BBC-style
+    one-sentence paragraphs); jusText would only keep them next to a block over LENGTH_HIGH
+    characters. Members: near-good blocks and short complete sentences."""
     start = 0
     for i in range(len(blocks) + 1):
-        if i < len(blocks) and blocks[i].cf == "neargood":
+        if i < len(blocks) and (
+            blocks[i].cf == "neargood" or (blocks[i].cf == "short" and _is_sentence(blocks[i]))
+        ):
             continue
-        if i - start >= PROSE_RUN:
-            for b in blocks[start:i]:
+        run = [b for b in blocks[start:i] if b.cf == "neargood"]
+        if i - start >= PROSE_RUN and len(run) >= PROSE_RUN_NEARGOOD:
+            for b in run:
                 b.cf = "good"
         start = i + 1
 
@@ -605,8 +646,8 @@ def _revise(blocks: list[_Block]) -> None:
             continue
         if prev[i] == nxt[i]:
             new[i] = prev[i]
-        elif prev[i] == "good" and _is_sentence(blocks[i]):
-            new[i] = "good"  # the article's closing line: a full sentence right after body text
+        elif "good" in (prev[i], nxt[i]) and _is_sentence(blocks[i]):
+            new[i] = "good"  # a complete sentence next to body text opens or closes it
         elif (prev[i] == "bad" and prev_n[i] == "neargood") or (
             nxt[i] == "bad" and nxt_n[i] == "neargood"
         ):
@@ -688,6 +729,31 @@ def _lead_title(blocks: list[_Block]) -> str | None:
     return max(candidates, key=len, default=None)
 
 
+def _take_credits(body: list[_Block]) -> list[str]:
+    """By-lines before the first good block and end credit lines after the last one are
+    credits: their names become the authors and the lines leave the text."""
+    credit_at: dict[int, list[str]] = {}
+    for i, b in enumerate(body):
+        names = _dash_credit(b.text, len(b.words)) or _reporting_credit(b.text, len(b.words))
+        if names:
+            credit_at[i] = names
+    good = [i for i, b in enumerate(body) if b.cls == "good" and i not in credit_at]
+    first_good = good[0] if good else len(body)
+    last_good = good[-1] if good else -1
+    authors: list[str] = []
+    for i, b in enumerate(body):
+        if i < first_good:
+            names = _byline(b.text, len(b.words))
+        elif i > last_good:
+            names = credit_at.get(i)
+        else:
+            names = None
+        if names:
+            b.cls = "bad"
+            authors.extend(n for n in names if n not in authors)
+    return authors
+
+
 def _clean(raw: str, language: str | None) -> CleanText:
     stoplist = _stoplist(language)
     blocks = [_make_block(text, stoplist) for text in _split_blocks(raw)]
@@ -723,26 +789,7 @@ def _clean(raw: str, language: str | None) -> CleanText:
                 if b.key == title_key:
                     b.cls = "bad"
 
-    # Credits: by-lines before the first good block, end credit lines after the last one.
-    authors: list[str] = []
-    credit_at: dict[int, list[str]] = {}
-    for i, b in enumerate(body):
-        names = _dash_credit(b.text, len(b.words)) or _reporting_credit(b.text, len(b.words))
-        if names:
-            credit_at[i] = names
-    good = [i for i, b in enumerate(body) if b.cls == "good" and i not in credit_at]
-    first_good = good[0] if good else len(body)
-    last_good = good[-1] if good else -1
-    for i, b in enumerate(body):
-        if i < first_good:
-            names = _byline(b.text, len(b.words))
-        elif i > last_good:
-            names = credit_at.get(i)
-        else:
-            names = None
-        if names:
-            b.cls = "bad"
-            authors.extend(n for n in names if n not in authors)
+    authors = _take_credits(body)
 
     # Exact repeats: the first good copy stays.
     seen: set[str] = set()

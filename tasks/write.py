@@ -2,11 +2,11 @@
 
 Layout under the output root:
 
-    articles/crawl_date=D/part-00000.parquet ...   what readers see
-    articles/crawl_date=D/_newsflow.json           commit manifest (ignored by Parquet readers: leading "_")
+    articles/crawl_date=D/part-00000.parquet ...  what readers see
+    articles/crawl_date=D/_newsflow.json          commit manifest ("_": Parquet readers skip it)
     quarantine/crawl_date=D/part-00000.parquet
-    _staging/<run id>/...                          work in progress, invisible to `read_parquet("articles/")`
-    _runs/<run id>.json                            run records
+    _staging/<run id>/...                         work in progress, outside articles/
+    _runs/<run id>.json                           run records
 
 Each batch task writes its rows to `_staging/<run id>/batches/`. The commit pass reads those
 files back in batch order (= input order), keeps the first row of every `article_id`,
@@ -43,7 +43,11 @@ MANIFEST_NAME = "_newsflow.json"
 # Final files: sorted by these columns so row-group statistics prune queries by source
 # and publication time; zstd; row groups small enough to skip, files big enough not to
 # drown a query engine in footers.
-SORT_KEYS = [("source_domain", "ascending"), ("published_at", "ascending"), ("article_id", "ascending")]
+SORT_KEYS = [
+    ("source_domain", "ascending"),
+    ("published_at", "ascending"),
+    ("article_id", "ascending"),
+]
 ROW_GROUP_ROWS = 2_000
 MAX_FILE_BYTES = 64 * 2**20  # in-memory Arrow size of one output file before compression
 STALE_STAGING_SECONDS = 6 * 3600
@@ -162,7 +166,9 @@ def commit_partitions(
 
     articles_dir = commit_root / ARTICLES
     seen: set[str] = set()
-    deduplicated = (_first_of_each_id(pq.read_table(p), seen, result) for p in _staged(batches, ARTICLES))
+    deduplicated = (
+        _first_of_each_id(pq.read_table(p), seen, result) for p in _staged(batches, ARTICLES)
+    )
     result.files[ARTICLES] = _write_files(deduplicated, articles_dir, sort=True)
     result.articles = len(seen)
     accounted = result.articles + result.quarantined + result.duplicates
@@ -340,7 +346,9 @@ def remove_staging(ctx: RunContext) -> None:
     shutil.rmtree(ctx.staging, ignore_errors=True)
 
 
-def remove_stale_staging(output: Path, older_than_seconds: float = STALE_STAGING_SECONDS) -> list[str]:
+def remove_stale_staging(
+    output: Path, older_than_seconds: float = STALE_STAGING_SECONDS
+) -> list[str]:
     """Delete staging folders of runs that died (SIGKILL, power loss) and were idle for long."""
     root = output / "_staging"
     removed: list[str] = []

@@ -22,7 +22,14 @@ def test_process_flow_runs_batch_tasks_and_publishes_an_artifact(prefect_harness
     from flows.process import process
 
     out = tmp_path / "out"
-    state = process(input=str(DEMO_RAW), output=str(out), crawl_date=DAY, workers=2, batch_size=4, return_state=True)
+    state = process(
+        input=str(DEMO_RAW),
+        output=str(out),
+        crawl_date=DAY,
+        workers=2,
+        batch_size=4,
+        return_state=True,
+    )
     assert state.is_completed()
     record = state.result()
     assert record["orchestrator"]["name"] == "prefect"
@@ -67,7 +74,14 @@ def test_cli_process_prints_a_summary_and_show_reads_it_back(tmp_path: Path) -> 
     out = tmp_path / "out"
     proc = run_cli("process", str(DEMO_RAW), "--date", DAY, "--output", str(out), "--workers", "2")
     assert proc.returncode == 0, proc.stderr
-    for line in ("records in", "articles written", "quarantined", "load/truncated_gzip", "duplicates", "docs/s"):
+    for line in (
+        "records in",
+        "articles written",
+        "quarantined",
+        "load/truncated_gzip",
+        "duplicates",
+        "docs/s",
+    ):
         assert line in proc.stdout, proc.stdout
     assert str(out / "articles" / f"crawl_date={DAY}") in proc.stdout
     show = run_cli("show", str(out), "--date", DAY, "--limit", "3")
@@ -78,6 +92,8 @@ def test_cli_process_prints_a_summary_and_show_reads_it_back(tmp_path: Path) -> 
 def test_cli_errors_are_clear_and_non_zero(tmp_path: Path) -> None:
     missing = run_cli("process", str(tmp_path / "nope"), "--date", DAY, "--output", str(tmp_path))
     assert missing.returncode == 2 and "does not exist" in missing.stderr
-    bad_date = run_cli("process", str(SAMPLE_TXT), "--date", "2025-02-30", "--output", str(tmp_path))
+    bad_date = run_cli(
+        "process", str(SAMPLE_TXT), "--date", "2025-02-30", "--output", str(tmp_path)
+    )
     assert bad_date.returncode == 2 and "YYYY-MM-DD" in bad_date.stderr
     assert date.fromisoformat(DAY)

@@ -11,7 +11,9 @@ from tasks.records import Failure, RawRecord
 
 
 def _record(name: str) -> RawRecord:
-    return RawRecord(source_uri=name, input_format="html", content_kind="html", content=name.encode())
+    return RawRecord(
+        source_uri=name, input_format="html", content_kind="html", content=name.encode()
+    )
 
 
 def behave(record: RawRecord, context: object) -> object:
@@ -44,7 +46,11 @@ def test_runaway_document_is_killed_and_the_batch_goes_on() -> None:
     assert [r[0] for r in results if not isinstance(r, Failure)] == ["a", "b", "c"]
     failure = results[1]
     assert isinstance(failure, Failure)
-    assert (failure.stage, failure.error_type, failure.source_uri) == ("extract", "timeout", "hang-1")
+    assert (failure.stage, failure.error_type, failure.source_uri) == (
+        "extract",
+        "timeout",
+        "hang-1",
+    )
     assert "1.5 s" in failure.error_message
     assert elapsed < 15
     # the runaway process really is gone, not just abandoned

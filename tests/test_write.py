@@ -87,7 +87,9 @@ def partition_ids(out: Path) -> list[str]:
 
 
 def test_commit_writes_sorted_zstd_partition_with_manifest(tmp_path: Path) -> None:
-    rows = [row(n, domain=d) for n, d in zip(range(30), ["b.org", "a.com", "c.net"] * 10, strict=True)]
+    rows = [
+        row(n, domain=d) for n, d in zip(range(30), ["b.org", "a.com", "c.net"] * 10, strict=True)
+    ]
     _, result = commit(tmp_path, "run1", [(rows[:15], [failure(1)]), (rows[15:], [failure(2)])])
     assert (result.articles, result.quarantined, result.duplicates) == (30, 2, 0)
     part = tmp_path / "articles" / f"crawl_date={DAY}"
@@ -97,7 +99,10 @@ def test_commit_writes_sorted_zstd_partition_with_manifest(tmp_path: Path) -> No
     assert meta.row_group(0).column(0).compression == "ZSTD"
     domains = pq.read_table(part / "part-00000.parquet").column("source_domain").to_pylist()
     assert domains == sorted(domains)
-    assert pq.read_schema(part / "part-00000.parquet").remove_metadata() == ARTICLES_FILE_SCHEMA.remove_metadata()
+    assert (
+        pq.read_schema(part / "part-00000.parquet").remove_metadata()
+        == ARTICLES_FILE_SCHEMA.remove_metadata()
+    )
     manifest = read_manifest(part)
     assert manifest["rows"] == 30 and manifest["run_id"] == "run1"
     assert not (tmp_path / "_staging" / "run1" / "commit" / "articles").exists()
@@ -134,7 +139,9 @@ def test_counts_that_do_not_close_publish_nothing(tmp_path: Path) -> None:
 
 def test_a_crash_while_writing_final_files_leaves_the_old_partition(tmp_path, monkeypatch) -> None:
     commit(tmp_path, "old", [([row(n) for n in range(4)], [failure(1)])])
-    before = {p.name: p.read_bytes() for p in (tmp_path / "articles" / f"crawl_date={DAY}").iterdir()}
+    before = {
+        p.name: p.read_bytes() for p in (tmp_path / "articles" / f"crawl_date={DAY}").iterdir()
+    }
     real = write._write_file
     calls = {"n": 0}
 
@@ -147,9 +154,13 @@ def test_a_crash_while_writing_final_files_leaves_the_old_partition(tmp_path, mo
     monkeypatch.setattr(write, "_write_file", failing_write)
     with pytest.raises(OSError, match="No space left"):
         commit(tmp_path, "crashing", [([row(n) for n in range(100, 110)], [])])
-    after = {p.name: p.read_bytes() for p in (tmp_path / "articles" / f"crawl_date={DAY}").iterdir()}
+    after = {
+        p.name: p.read_bytes() for p in (tmp_path / "articles" / f"crawl_date={DAY}").iterdir()
+    }
     assert after == before
-    assert len(ds.dataset(tmp_path / "quarantine", partitioning=PARTITIONING).to_table()) == 1  # old quarantine intact too
+    assert (
+        len(ds.dataset(tmp_path / "quarantine", partitioning=PARTITIONING).to_table()) == 1
+    )  # old quarantine intact too
 
 
 def test_sigkill_in_the_middle_of_a_commit_then_rerun(tmp_path: Path) -> None:
@@ -169,7 +180,8 @@ def test_sigkill_in_the_middle_of_a_commit_then_rerun(tmp_path: Path) -> None:
                 os.kill(os.getpid(), signal.SIGKILL)
             return real(table, path, compression)
         write._write_file = kill_mid_write
-        commit(__import__("pathlib").Path({str(tmp_path)!r}), "killed", [([row(n) for n in range(50)], [])])
+        out = __import__("pathlib").Path({str(tmp_path)!r})
+        commit(out, "killed", [([row(n) for n in range(50)], [])])
         """
     )
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)

@@ -119,7 +119,8 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
 
 def _from_text(record: RawRecord) -> dict[str, Any]:
     raw, charset, charset_source = _decode(record)
-    cleaned = clean_text(raw)
+    # the classifier's stopword lists are per language: guess it from the raw dump first
+    cleaned = clean_text(raw, language=normalise.detect_language(raw))
     if not cleaned.text.strip():
         raise _StageError("extract", "no_content", "no article paragraphs found in the text")
     canonical = normalise.canonical_url(record.url, [])

@@ -154,7 +154,7 @@ def run_process(
     options = ExtractOptions(crawl_date=config.crawl_date, pipeline_version=ctx.pipeline_version)
     try:
         with WorkerPool(config.worker_count, extract_record, options, config.doc_timeout) as pool:
-            items = iter_all(inputs, max_record_bytes=config.max_record_bytes, counters=load_counters)
+            items = iter_all(inputs, config.max_record_bytes, counters=load_counters)
             batches = make_batches(items, config.batch_size, config.batch_bytes)
             summaries = _run_batches(batches, pool, ctx, submit, config.worker_count * 2, progress)
             workers_replaced = pool.replaced

@@ -215,14 +215,6 @@ def test_unreadable_inputs_are_io_errors(tmp_path: Path) -> None:
     assert all(item.error_message for item in items)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
-def test_permission_denied_is_an_io_error(tmp_path: Path) -> None:
-    path = tmp_path / "secret.html"
-    path.write_bytes(HTML)
-    path.chmod(0)
-    assert failure_types(records(path)) == ["io_error"]
-
-
 # ---------------------------------------------------------------- JSONL
 
 

@@ -89,11 +89,19 @@ def show(
     day = _parse_date(crawl_date)
     articles = first_articles(output, day, limit)
     table = Table(title=f"articles, crawl_date={day} (first {len(articles)})", title_justify="left")
-    for column in ("title", "source_domain", "published_at", "language", "authors", "word_count"):
-        table.add_column(column, overflow="fold", max_width=48 if column == "title" else None)
+    for column in ("title", "source_domain", "published_at (UTC)", "lang", "authors", "words"):
+        table.add_column(column, overflow="ellipsis", no_wrap=True, max_width=60)
     for row in articles:
-        table.add_row(*(_cell(row[c]) for c in (col.header for col in table.columns)))
-    out = Console()
+        published = row["published_at"]
+        table.add_row(
+            row["title"] or "",
+            row["source_domain"] or "",
+            published.strftime("%Y-%m-%d %H:%M") if published else "",
+            row["language"] or "",
+            ", ".join(row["authors"] or []),
+            str(row["word_count"]),
+        )
+    out = Console(width=None if sys.stdout.isatty() else 160)
     out.print(table)
     reasons = quarantine_reasons(output, day)
     if reasons:
@@ -103,12 +111,6 @@ def show(
         for stage, error_type, rows, example in reasons:
             q.add_row(stage, error_type, str(rows), example)
         out.print(q)
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, list):
-        return ", ".join(map(str, value))
-    return "" if value is None else str(value)
 
 
 def _progress() -> Progress:

@@ -350,14 +350,10 @@ def _person_names(value: Any, by_id: dict[str, dict[str, Any]], depth: int = 0) 
 
 
 def _json_ld_authors(found: _JsonLd) -> list[str]:
+    # as declared, repeats included: normalise.split_authors cleans and de-duplicates
     names: list[str] = []
-    seen: set[str] = set()
     for node in found.articles or found.pages:
-        for name in _person_names(node.get("author"), found.by_id):
-            key = name.casefold()
-            if key not in seen:
-                seen.add(key)
-                names.append(name)
+        names.extend(_person_names(node.get("author"), found.by_id))
     return names
 
 

@@ -12,6 +12,7 @@ import trafilatura
 from lxml import etree, html
 
 from tasks.htmlmeta import PageMeta, parse_datetime, read_page_meta
+from tasks.normalise import split_authors
 
 HTML_DIR = Path(__file__).resolve().parent / "data" / "html"
 NOW = datetime(2025, 3, 20, 12, 0, tzinfo=UTC)
@@ -251,7 +252,9 @@ def test_json_ld_graph_with_list_type_ignores_image_and_organisation_dates():
     ]}"""
     meta = meta_of(page(json_ld(data)))
     assert meta.published == [(datetime(2025, 3, 18, 14, 48, tzinfo=UTC), "json-ld")]
-    assert meta.json_ld_authors == ["Jane Doe", "Reuters", "AP"]
+    # as declared (the repeat included); normalise.split_authors de-duplicates
+    assert meta.json_ld_authors == ["Jane Doe", "Reuters", "Jane Doe", "AP"]
+    assert split_authors(meta.json_ld_authors) == ["Jane Doe", "Reuters", "AP"]
     assert meta.section == "World"
 
 

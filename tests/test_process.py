@@ -17,6 +17,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 from conftest import DATA, DEMO_RAW, SAMPLE_TXT, run_local
+from test_textclean import SAMPLE_BOILERPLATE
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -80,17 +81,7 @@ def test_plain_text_sample_becomes_a_clean_article(tmp_path: Path) -> None:
     assert row["authors"] == ["Reuters", "Associated Press"]
     assert row["input_format"] == "text" and row["language"] == "en"
     text = row["text"]
-    for gone in (
-        "Cookie Policy",
-        "Privacy Policy",
-        "Brand Safety",
-        "Examiner Echo Group Limited",
-        "More in this section",
-        "Picture: AP Photo",
-        "(Efrem Lukatsky/AP)",
-        "(Russian Defence Ministry Press Service/AP)",
-        "Reuters and Associated Press",
-    ):
+    for gone in SAMPLE_BOILERPLATE:
         assert gone not in text, gone
     assert text.startswith(
         "US president Donald Trump and Russian president Vladimir Putin discussed"

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import justext
+from trafilatura.settings import JUSTEXT_LANGUAGES
 
 __all__ = ["CleanText", "clean_text"]
 
@@ -61,27 +62,13 @@ PULL_QUOTE_MIN_TOKENS = 8
 PROSE_RUN = 3  # sentence paragraphs in a row that make up body text by themselves ...
 PROSE_RUN_NEARGOOD = 2  # ... when at least this many of them are near-good
 
-# ISO 639-1 -> jusText stoplist name (the stoplists jusText ships; same table as trafilatura's).
+# ISO 639-1 -> jusText stoplist name: trafilatura's table, plus the stoplists jusText ships
+# for languages py3langid does not know.
 _STOPLIST_NAMES = {
-    "af": "Afrikaans", "an": "Aragonese", "ar": "Arabic", "az": "Azerbaijani",
-    "be": "Belarusian", "bg": "Bulgarian", "bn": "Bengali", "br": "Breton",
-    "bs": "Bosnian", "ca": "Catalan", "cs": "Czech", "cy": "Welsh", "da": "Danish",
-    "de": "German", "el": "Greek", "en": "English", "eo": "Esperanto", "es": "Spanish",
-    "et": "Estonian", "eu": "Basque", "fa": "Persian", "fi": "Finnish", "fr": "French",
-    "fy": "West_Frisian", "ga": "Irish", "gl": "Galician", "gu": "Gujarati", "he": "Hebrew",
-    "hi": "Hindi", "hr": "Croatian", "ht": "Haitian", "hu": "Hungarian", "hy": "Armenian",
-    "id": "Indonesian", "ig": "Igbo", "io": "Ido", "is": "Icelandic", "it": "Italian",
-    "jv": "Javanese", "ka": "Georgian", "kk": "Kazakh", "kn": "Kannada", "ko": "Korean",
-    "ku": "Kurdish", "ky": "Kyrgyz", "la": "Latin", "lb": "Luxembourgish",
-    "lt": "Lithuanian", "lv": "Latvian", "mk": "Macedonian", "ml": "Malayalam",
-    "mr": "Marathi", "ms": "Malay", "mt": "Maltese", "nb": "Norwegian_Bokmal",
-    "ne": "Nepali", "nl": "Dutch", "nn": "Norwegian_Nynorsk", "no": "Norwegian_Bokmal",
-    "oc": "Occitan", "pa": "Western_Panjabi", "pl": "Polish", "pt": "Portuguese",
-    "qu": "Quechua", "ro": "Romanian", "ru": "Russian", "sh": "Serbo_Croatian",
-    "sk": "Slovak", "sl": "Slovenian", "sq": "Albanian", "sr": "Serbian", "su": "Sundanese",
-    "sv": "Swedish", "sw": "Swahili", "ta": "Tamil", "te": "Telugu", "tk": "Turkmen",
-    "tl": "Tagalog", "tr": "Turkish", "tt": "Chuvash", "uk": "Ukrainian", "ur": "Urdu",
-    "uz": "Uzbek", "vi": "Vietnamese", "vo": "Volapuk", "wa": "Walloon", "yo": "Yoruba",
+    **JUSTEXT_LANGUAGES,
+    "fy": "West_Frisian", "ig": "Igbo", "io": "Ido", "pa": "Western_Panjabi",
+    "sh": "Serbo_Croatian", "su": "Sundanese", "tk": "Turkmen", "tt": "Chuvash",
+    "uz": "Uzbek", "yo": "Yoruba",
 }  # fmt: skip
 
 

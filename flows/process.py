@@ -12,13 +12,21 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from prefect import flow, task
+from prefect import Flow, flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from tasks.pipeline import Batch, BatchSummary, ProcessConfig, process_batch, run_process
+from tasks.pipeline import (
+    Batch,
+    BatchSummary,
+    ProcessConfig,
+    Submit,
+    process_batch,
+    process_batch_here,
+    run_process,
+)
 from tasks.pool import WorkerPool
 from tasks.report import summary_markdown
 from tasks.write import RunContext
@@ -55,6 +63,13 @@ def extract_batch(batch: Batch, pool: WorkerPool, ctx: RunContext) -> BatchSumma
     return process_batch(batch, pool, ctx)
 
 
+# The same batch on a Dask worker: the driver's extraction pool cannot travel, so the
+# batch uses a pool owned by the Dask worker process (see process_batch_here).
+@task(name="extract-batch", task_run_name="batch-{batch.batch_no}", cache_policy=NO_CACHE)
+def extract_batch_here(batch: Batch, ctx: RunContext, doc_timeout: float) -> BatchSummary:
+    return process_batch_here(batch, ctx, doc_timeout)
+
+
 @flow(
     name="process",
     flow_run_name=_run_name,
@@ -68,8 +83,19 @@ def process(
     workers: int | None = None,
     batch_size: int = 200,
     doc_timeout: float = 60.0,
+    dask_address: str | None = None,
 ) -> dict[str, Any]:
-    """Process the raw records in `input` as crawl date `crawl_date` into `output`."""
+    """Process the raw records in `input` as crawl date `crawl_date` into `output`.
+
+    With `dask_address`, batches run on that Dask cluster; call the flow returned by
+    `process_flow(dask_address)` so that the task runner matches.
+    """
+    orchestrator: dict[str, Any] = {"name": "prefect", "flow_run_id": str(flow_run.id)}
+    submit: Submit = extract_batch.submit
+    if dask_address:
+        workers = workers or dask_cluster_threads(dask_address)
+        orchestrator |= {"task_runner": "dask", "dask_address": dask_address}
+        submit = lambda batch, _pool, ctx: extract_batch_here.submit(batch, ctx, doc_timeout)  # noqa: E731
     config = ProcessConfig(
         input=input,
         crawl_date=resolve_crawl_date(crawl_date),
@@ -79,10 +105,7 @@ def process(
         doc_timeout=doc_timeout,
     )
     record = run_process(
-        config,
-        submit=extract_batch.submit,
-        progress=_report_progress,
-        orchestrator={"name": "prefect", "flow_run_id": str(flow_run.id)},
+        config, submit=submit, progress=_report_progress, orchestrator=orchestrator
     )
     create_markdown_artifact(
         summary_markdown(record),
@@ -90,3 +113,20 @@ def process(
         description="newsflow process run summary",
     )
     return record
+
+
+def process_flow(dask_address: str | None = None) -> Flow:
+    """The `process` flow with the task runner that matches where its batches run."""
+    if not dask_address:
+        return process
+    from prefect_dask import DaskTaskRunner
+
+    return process.with_options(task_runner=DaskTaskRunner(address=dask_address))
+
+
+def dask_cluster_threads(address: str) -> int:
+    """Worker threads of a running Dask cluster: how many batches to keep in flight."""
+    from distributed import Client
+
+    with Client(address, timeout=30) as client:
+        return max(1, sum(client.nthreads().values()))

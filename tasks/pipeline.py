@@ -10,12 +10,14 @@ and tools can pass a plain thread pool's. Everything else is the same code.
 
 from __future__ import annotations
 
+import atexit
 import os
 import platform
 import resource
+import threading
 import time
 import uuid
-from collections import Counter, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -107,6 +109,38 @@ def process_batch(batch: Batch, pool: WorkerPool, ctx: RunContext) -> BatchSumma
         extracted=table.num_rows,
         failures=Counter((f.stage, f.error_type) for f in failures),
     )
+
+
+# Pools of the processes that run batches away from the driver (Dask workers), by
+# (options, doc_timeout, workers). A backfill changes options with every date, so only
+# the most recent few stay open.
+_HERE_POOLS: OrderedDict[tuple[ExtractOptions, float, int], WorkerPool] = OrderedDict()
+_HERE_POOLS_LOCK = threading.Lock()
+_HERE_POOLS_KEPT = 2
+
+
+def process_batch_here(
+    batch: Batch, ctx: RunContext, doc_timeout: float, workers: int = 1
+) -> BatchSummary:
+    """`process_batch` in whatever process runs it (a Dask worker), with that process's
+    own killable extraction pool; the driver's pool cannot travel over the network."""
+    options = ExtractOptions(crawl_date=ctx.crawl_date, pipeline_version=ctx.pipeline_version)
+    key = (options, doc_timeout, workers)
+    with _HERE_POOLS_LOCK:
+        pool = _HERE_POOLS.get(key)
+        if pool is None:
+            pool = _HERE_POOLS[key] = WorkerPool(workers, extract_record, options, doc_timeout)
+        _HERE_POOLS.move_to_end(key)
+        while len(_HERE_POOLS) > _HERE_POOLS_KEPT:
+            _HERE_POOLS.popitem(last=False)[1].close()
+    return process_batch(batch, pool, ctx)
+
+
+@atexit.register
+def _close_here_pools() -> None:
+    with _HERE_POOLS_LOCK:
+        while _HERE_POOLS:
+            _HERE_POOLS.popitem()[1].close()
 
 
 def make_batches(items: Iterable[Item], size: int, max_bytes: int) -> Iterator[Batch]:

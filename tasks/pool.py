@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import queue
+import threading
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
@@ -93,17 +94,30 @@ class WorkerPool:
         self.doc_timeout = doc_timeout
         self.max_docs_per_worker = max_docs_per_worker
         self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._spawn_lock = threading.Lock()
+        self._spawned = 0
         self.replaced = 0  # workers killed for a timeout or found dead
-        for _ in range(workers):
-            self._idle.put(self._spawn())
         self.workers = workers
+
+    def _take(self) -> _Worker:
+        # Workers start on first use: a pool whose batches all run elsewhere (a Dask
+        # cluster) never starts a process, and a small run starts only what it needs.
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._spawn_lock:
+            if self._spawned < self.workers:
+                self._spawned += 1
+                return self._spawn()
+        return self._idle.get()
 
     def _spawn(self) -> _Worker:
         return _Worker(self._ctx, self._handler, self._context)
 
     def run_batch(self, records: Sequence[RawRecord]) -> list[Result]:
         """Results for `records`, in order; never raises for a bad record."""
-        worker = self._idle.get()
+        worker = self._take()
         try:
             results, worker = self._run_on(worker, list(records))
         except BaseException:

@@ -1,0 +1,62 @@
+"""The `process` flow's batch tasks on a real Dask cluster (2 worker processes on loopback)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from conftest import DEMO_RAW, run_local
+
+DAY = "2025-03-18"
+
+
+@pytest.fixture(scope="module")
+def dask_cluster() -> Iterator[str]:
+    import dask
+    from distributed import LocalCluster
+
+    # Dask worker processes are daemonic by default, and daemonic processes may not start
+    # children: each Dask worker starts its own killable extraction process.
+    with (
+        dask.config.set({"distributed.worker.daemon": False}),
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+    ):
+        yield cluster.scheduler_address
+
+
+def _rows(out: Path) -> list[dict]:
+    rows = pq.read_table(out / "articles" / f"crawl_date={DAY}").to_pylist()
+    return sorted(rows, key=lambda row: row["article_id"])
+
+
+def test_a_date_processed_on_dask_gives_the_rows_of_the_local_runner(
+    prefect_harness, dask_cluster, tmp_path
+) -> None:
+    from distributed import Client
+
+    from flows.process import process_flow
+
+    local = run_local(DEMO_RAW, tmp_path / "local", batch_size=3)
+    record = process_flow(dask_cluster)(
+        input=str(DEMO_RAW),
+        output=str(tmp_path / "dask"),
+        crawl_date=DAY,
+        batch_size=3,
+        dask_address=dask_cluster,
+    )
+    assert record["orchestrator"]["task_runner"] == "dask"
+    assert record["config"]["workers"] == 2  # the cluster's threads, asked from the scheduler
+    assert record["counts"] == local["counts"]
+    assert _rows(tmp_path / "dask") == _rows(tmp_path / "local")
+    # the batches really ran in the Dask workers: each started its own extraction pool
+    with Client(dask_cluster) as client:
+        pools = client.run(lambda: len(__import__("tasks.pipeline").pipeline._HERE_POOLS))
+    assert sum(pools.values()) >= 1

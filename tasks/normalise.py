@@ -7,6 +7,7 @@ one strange article must not fail a batch.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import re
@@ -418,8 +419,15 @@ def _clean_author(piece: str) -> str | None:
 
 # --------------------------------------------------------------------------- language
 
-# Built once per process (loading the model takes ~0.8 s).
-_LANGUAGE_ID = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+@functools.cache
+def language_identifier() -> LanguageIdentifier:
+    """The language model, loaded once per process on first use (~0.4-0.8 s). Extraction
+    workers get it preloaded from the forkserver (tasks/worker_init.py); the driver
+    process never needs it."""
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
 # ~0.35 ms (cost grows with length); on the 181 ScrapingHub benchmark articles the first
 # 600 characters give the same language as the whole text every time.
 _LANGUAGE_SAMPLE_CHARS = 600
@@ -455,7 +463,7 @@ def detect_language(text: str | None, html_lang: str | None = None) -> str | Non
     if not any(ch.isalpha() for ch in sample):
         return declared
     try:
-        code, confidence = _LANGUAGE_ID.classify(sample)
+        code, confidence = language_identifier().classify(sample)
     except Exception:  # py3langid on unusual input
         return declared
     code = _TO_639_1.get(code, code)

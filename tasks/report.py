@@ -18,6 +18,7 @@ def summary_rows(record: dict[str, Any]) -> list[tuple[str, str]]:
         ("articles", record["outputs"]["articles"]),
         ("quarantine", record["outputs"]["quarantine"]),
         ("run record", record.get("run_record", "")),
+        ("orchestrator", _orchestrator(record.get("orchestrator", {}))),
     ]
     for reason, n in counts["quarantined_by_reason"].items():
         rows.insert(4, (f"  {reason}", f"{n:,}"))
@@ -28,3 +29,10 @@ def summary_markdown(record: dict[str, Any]) -> str:
     lines = [f"# newsflow process {record['crawl_date']}", "", "| | |", "|---|---|"]
     lines += [f"| {name.strip()} | {value} |" for name, value in summary_rows(record)]
     return "\n".join(lines) + "\n"
+
+
+def _orchestrator(info: dict[str, Any]) -> str:
+    if info.get("name") != "prefect":
+        return "none (plain run; --prefect for a tracked Prefect flow run)"
+    where = f" on Dask {info['dask_address']}" if info.get("dask_address") else ""
+    return f"prefect flow run {info.get('flow_run_id', '?')}{where}"

@@ -84,9 +84,45 @@ def test_cli_process_prints_a_summary_and_show_reads_it_back(tmp_path: Path) -> 
     ):
         assert line in proc.stdout, proc.stdout
     assert str(out / "articles" / f"crawl_date={DAY}") in proc.stdout
+    assert "orchestrator" in proc.stdout and "none (plain run" in proc.stdout
     show = run_cli("show", str(out), "--date", DAY, "--limit", "3")
     assert show.returncode == 0, show.stderr
     assert "first 3" in show.stdout and "truncated_gzip" in show.stdout
+
+
+def test_cli_prefect_flag_runs_a_tracked_flow_run_on_the_configured_api(
+    prefect_harness, tmp_path: Path
+) -> None:
+    import asyncio
+
+    from prefect import get_client
+    from prefect.settings import PREFECT_API_URL
+
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}  # the harness's server
+    proc = subprocess.run(
+        [
+            str(NEWSFLOW),
+            "process",
+            str(SAMPLE_TXT),
+            "--date",
+            DAY,
+            "-o",
+            str(tmp_path),
+            "--prefect",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    flow_run_id = proc.stdout.split("prefect flow run ")[1].split()[0]
+
+    async def read_flow_run():
+        async with get_client() as client:
+            return await client.read_flow_run(flow_run_id)
+
+    assert asyncio.run(read_flow_run()).name == f"process-{DAY}"
 
 
 def test_cli_errors_are_clear_and_non_zero(tmp_path: Path) -> None:

@@ -43,3 +43,15 @@ def quarantine_reasons(output: Path, crawl_date: date) -> list[tuple[str, str, i
         (r["stage"], r["error_type"], r["error_message_count"], r["error_message_first"] or "")
         for r in grouped.to_pylist()
     )
+
+
+def top_sources(output: Path, crawl_date: date, limit: int = 10) -> list[tuple[str, int]]:
+    """The sources with the most articles on a committed date, most first."""
+    dataset = _partition(output, "articles")
+    if dataset is None:
+        return []
+    day = pc.field("crawl_date") == pc.scalar(crawl_date)
+    domains = dataset.to_table(columns=["source_domain"], filter=day).column("source_domain")
+    counts = pc.value_counts(domains).to_pylist()
+    ranked = sorted(((c["values"] or "", c["counts"]) for c in counts), key=lambda x: (-x[1], x[0]))
+    return ranked[:limit]

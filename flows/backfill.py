@@ -1,0 +1,106 @@
+"""Prefect `backfill` flow: (re)process a range of crawl dates, each as its own subflow run.
+
+Dates whose partition is already committed by this pipeline version are skipped unless
+`force`; a failed date does not stop the others, and rerunning the same backfill redoes
+only what is missing or failed. Each date is the same `process` flow the nightly runs,
+so rerunning a committed date replaces it atomically with the same rows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from datetime import date
+from typing import Any
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows.process import process_flow
+from tasks.dates import date_range, plan_dates, raw_partition
+from tasks.pipeline import pipeline_version
+from tasks.report import backfill_markdown, date_outcome, skipped_outcome
+
+
+class BackfillIncomplete(RuntimeError):
+    """Some dates failed; the others are committed. Rerun the backfill to retry them."""
+
+
+# One thread per date in flight: the thread only waits while the date's subflow runs its
+# batches in worker processes.
+@task(name="process-date", task_run_name="{day}", cache_policy=NO_CACHE)
+def process_date(day: date, raw_root: str, output: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Run the `process` subflow for one date; a failure becomes a 'failed' outcome."""
+    state = process_flow(options.get("dask_address"))(
+        input=str(raw_partition(raw_root, day)),
+        output=output,
+        crawl_date=day.isoformat(),
+        **options,
+        return_state=True,
+    )
+    result = state.result(raise_on_failure=False)
+    return date_outcome(day, result if state.is_completed() else None, state.message or result)
+
+
+@flow(
+    name="backfill",
+    flow_run_name="backfill-{start}-to-{end}",
+    task_runner=ThreadPoolTaskRunner(max_workers=32),
+    log_prints=True,
+)
+def backfill(
+    start: str,
+    end: str,
+    raw_root: str,
+    output: str,
+    force: bool = False,
+    max_concurrency: int = 2,
+    workers: int | None = None,
+    batch_size: int = 200,
+    doc_timeout: float = 60.0,
+    dask_address: str | None = None,
+) -> list[dict[str, Any]]:
+    """Process every crawl date from `start` to `end` (inclusive) from `raw_root` into
+    `output`, up to `max_concurrency` dates at once."""
+    if max_concurrency < 1:
+        raise ValueError("max_concurrency must be >= 1")
+    days = date_range(date.fromisoformat(start), date.fromisoformat(end))
+    plans = plan_dates(days, output, pipeline_version(), force)
+    options = {
+        # the cores are shared by the dates in flight
+        "workers": workers or max(1, (os.cpu_count() or 1) // max_concurrency),
+        "batch_size": batch_size,
+        "doc_timeout": doc_timeout,
+        "dask_address": dask_address,
+    }
+    outcomes = {p.day: skipped_outcome(p.day, p.reason) for p in plans if not p.run}
+    in_flight: deque[tuple[date, PrefectFuture]] = deque()
+
+    def finish_oldest() -> None:
+        day, future = in_flight.popleft()
+        outcomes[day] = future.result()
+
+    for plan in (p for p in plans if p.run):
+        while len(in_flight) >= max_concurrency:
+            finish_oldest()
+        in_flight.append((plan.day, process_date.submit(plan.day, raw_root, output, options)))
+    while in_flight:
+        finish_oldest()
+
+    rows = [outcomes[day] for day in days]
+    create_markdown_artifact(
+        backfill_markdown(start, end, rows),
+        key=f"backfill-{start}-to-{end}",
+        description="newsflow backfill: every date and what happened to it",
+    )
+    failed = [row for row in rows if row["status"] == "failed"]
+    if failed:
+        raise BackfillIncomplete(
+            f"{len(failed)} of {len(rows)} dates failed ("
+            + ", ".join(f"{row['date']}: {row['reason']}" for row in failed[:5])
+            + "); the others are committed. Rerun the backfill to retry the failed dates."
+        )
+    return rows

@@ -1,0 +1,62 @@
+"""Prefect `nightly` flow: process yesterday's raw zone (or a given date) and publish a
+summary artifact. The deployment in infra/prefect.yaml runs it on a cron schedule.
+
+Retrying the `process` step is safe because a date's partition is replaced atomically
+with the same rows; a run fails only when the run itself cannot complete, never because
+some articles were quarantined.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from prefect import flow
+from prefect.artifacts import create_markdown_artifact
+from prefect.runtime import flow_run
+
+from flows.process import process_flow, resolve_crawl_date
+from tasks.dates import raw_partition
+from tasks.peek import top_sources
+from tasks.report import nightly_markdown
+
+NIGHTLY_TIMEOUT_S = 6 * 3600  # a night's run that is still going after 6 h is stuck
+
+
+def _run_name() -> str:
+    return f"nightly-{resolve_crawl_date(flow_run.parameters.get('crawl_date'))}"
+
+
+@flow(name="nightly", flow_run_name=_run_name, timeout_seconds=NIGHTLY_TIMEOUT_S, log_prints=True)
+def nightly(
+    raw_root: str,
+    output: str,
+    crawl_date: str | None = None,
+    workers: int | None = None,
+    batch_size: int = 200,
+    doc_timeout: float = 60.0,
+    dask_address: str | None = None,
+    retries: int = 2,
+    retry_delay_s: float = 600.0,
+) -> dict[str, Any]:
+    """Process the raw records of `crawl_date` (default: yesterday, UTC) into `output`."""
+    day: date = resolve_crawl_date(crawl_date)
+    process_step = process_flow(dask_address).with_options(
+        retries=retries, retry_delay_seconds=retry_delay_s
+    )
+    record = process_step(
+        input=str(raw_partition(raw_root, day)),
+        output=output,
+        crawl_date=day.isoformat(),
+        workers=workers,
+        batch_size=batch_size,
+        doc_timeout=doc_timeout,
+        dask_address=dask_address,
+    )
+    create_markdown_artifact(
+        nightly_markdown(record, top_sources(Path(output), day)),
+        key=f"nightly-{day.isoformat()}",
+        description="newsflow nightly run summary",
+    )
+    return record

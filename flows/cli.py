@@ -126,6 +126,58 @@ def show(
         out.print(q)
 
 
+@app.command()
+def backfill(
+    start: Annotated[str, typer.Option(help="First crawl date YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option(help="Last crawl date YYYY-MM-DD (included).")],
+    raw_root: Annotated[Path, typer.Option(help="Raw zone: RAW_ROOT/crawl_date=D/.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output root.")] = Path("data"),
+    force: Annotated[bool, typer.Option(help="Redo dates already committed.")] = False,
+    max_concurrency: Annotated[int, typer.Option(help="Dates processed at once.")] = 2,
+    workers: Annotated[int | None, typer.Option(help="Extraction processes per date.")] = None,
+) -> None:
+    """Run the backfill flow here (no deployment needed) over START..END, inclusive."""
+    for value in (start, end):
+        _parse_date(value)  # a clear message before Prefect starts
+    _quiet_prefect()
+    from flows.backfill import backfill as backfill_flow
+
+    state = backfill_flow(
+        start=start,
+        end=end,
+        raw_root=str(raw_root),
+        output=str(output),
+        force=force,
+        max_concurrency=max_concurrency,
+        workers=workers,
+        return_state=True,
+    )
+    rows = state.result(raise_on_failure=False)
+    if isinstance(rows, BaseException):
+        console.print(f"[red]backfill failed:[/] {rows}")
+        raise typer.Exit(1)
+    for row in rows:
+        articles = f"{row['articles']:>6,} articles" if row["status"] == "done" else ""
+        typer.echo(f"  {row['date']}  {row['status']:<8} {articles} {row['reason']}".rstrip())
+
+
+@app.command()
+def serve(
+    raw_root: Annotated[str, typer.Option(help="Raw zone the deployments read.")],
+    output: Annotated[str, typer.Option("--output", "-o", help="Output root.")],
+    timezone: Annotated[
+        str | None, typer.Option(help="Timezone of the nightly cron (default: prefect.yaml's).")
+    ] = None,
+) -> None:
+    """Serve the nightly and backfill deployments of infra/prefect.yaml from this process
+    (needs a Prefect server: PREFECT_API_URL). Ctrl-C stops serving."""
+    from prefect import serve as prefect_serve
+
+    from flows.deployments import runner_deployments
+
+    prefect_serve(*runner_deployments(raw_root, output, timezone))
+
+
 def _run_plain(parameters: dict, _dask_address: None, progress: Callable[[int], None]) -> dict:
     from tasks.pipeline import ProcessConfig, run_local
 

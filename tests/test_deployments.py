@@ -1,0 +1,211 @@
+"""Deployments: infra/prefect.yaml through Prefect's own loader, and a real `prefect server`
+with `newsflow serve` running a backfill triggered through the API (all on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pyarrow.parquet as pq
+import pytest
+from conftest import DEMO_RAW
+
+from flows.deployments import load_deployments, runner_deployments
+from tasks.dates import raw_partition
+
+BIN = Path(sys.executable).parent
+DAYS = [date(2025, 3, 17), date(2025, 3, 18), date(2025, 3, 19)]
+
+
+def test_prefect_yaml_declares_the_nightly_cron_and_a_manual_backfill() -> None:
+    specs = {spec.name: spec for spec in load_deployments()}
+    assert set(specs) == {"newsflow-nightly", "newsflow-backfill"}
+    (nightly,) = specs["newsflow-nightly"].schedules
+    assert nightly["schedule"].cron == "0 2 * * *"
+    assert nightly["schedule"].timezone == "UTC"
+    assert specs["newsflow-nightly"].concurrency_limit == 1
+    assert specs["newsflow-backfill"].schedules == []
+    assert specs["newsflow-nightly"].flow().name == "nightly"
+    assert specs["newsflow-backfill"].flow().name == "backfill"
+
+
+def test_served_deployments_take_the_schedule_from_the_yaml_and_a_timezone_override() -> None:
+    deployments = {d.name: d for d in runner_deployments("raw", "out", "Europe/Dublin")}
+    schedule = deployments["newsflow-nightly"].schedules[0].schedule
+    assert (schedule.cron, schedule.timezone) == ("0 2 * * *", "Europe/Dublin")
+    assert deployments["newsflow-backfill"].parameters == {"raw_root": "raw", "output": "out"}
+
+
+def test_a_broken_prefect_yaml_is_a_clear_error(tmp_path: Path) -> None:
+    broken = tmp_path / "prefect.yaml"
+    broken.write_text(
+        "deployments:\n  - name: x\n    schedules:\n      - cron: 5\n        timezone: [1]\n"
+    )
+    with pytest.raises(ValueError, match="does not validate"):
+        load_deployments(broken)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def prefect_server(tmp_path_factory) -> Iterator[tuple[str, dict[str, str]]]:
+    home = tmp_path_factory.mktemp("prefect-server")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_ENABLED": "false",
+    }
+    log = open(home / "server.log", "wb")  # noqa: SIM115 (closed below)
+    server = subprocess.Popen(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            assert server.poll() is None, (home / "server.log").read_text()
+            try:
+                if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        else:
+            pytest.fail("prefect server did not start in 120 s")
+        yield api, {**env, "PREFECT_API_URL": api}
+    finally:
+        _stop(server)
+        log.close()
+
+
+def _run(api: str, coro_factory):
+    from prefect.client.orchestration import PrefectClient
+
+    async def go():
+        async with PrefectClient(api=api) as client:
+            return await coro_factory(client)
+
+    return asyncio.run(go())
+
+
+def _wait_for_deployment(api: str, name: str, serve: subprocess.Popen, log: Path):
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert serve.poll() is None, log.read_text()
+        try:
+            return _run(api, lambda c: c.read_deployment_by_name(name))
+        except Exception:  # not registered yet
+            time.sleep(1)
+    pytest.fail(f"deployment {name} not served in 120 s:\n{log.read_text()}")
+
+
+def _run_backfill(api: str, deployment_id, start: str, end: str):
+    async def trigger_and_wait(client):
+        run = await client.create_flow_run_from_deployment(
+            deployment_id, parameters={"start": start, "end": end}
+        )
+        for _ in range(600):
+            run = await client.read_flow_run(run.id)
+            if run.state and run.state.is_final():
+                return run
+            await asyncio.sleep(0.5)
+        raise AssertionError(f"backfill run {run.id} not finished: {run.state}")
+
+    return _run(api, trigger_and_wait)
+
+
+def _ids(out: Path) -> dict[date, list[str]]:
+    return {
+        day: sorted(
+            pq.read_table(out / "articles" / f"crawl_date={day}", columns=["article_id"])
+            .column("article_id")
+            .to_pylist()
+        )
+        for day in DAYS
+    }
+
+
+def test_served_backfill_triggered_through_the_api_is_idempotent(prefect_server, tmp_path):
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, FlowRunFilter
+
+    api, env = prefect_server
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    for day in DAYS:
+        shutil.copytree(DEMO_RAW, raw_partition(raw, day))
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as log_file:
+        serve = subprocess.Popen(
+            [str(BIN / "newsflow"), "serve", "--raw-root", str(raw), "--output", str(out)],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            deployment = _wait_for_deployment(api, "backfill/newsflow-backfill", serve, log)
+            nightly = _wait_for_deployment(api, "nightly/newsflow-nightly", serve, log)
+            assert nightly.schedules[0].schedule.cron == "0 2 * * *"
+
+            first = _run_backfill(api, deployment.id, "2025-03-17", "2025-03-19")
+            assert first.state.is_completed(), (first.state, log.read_text()[-3000:])
+            ids = _ids(out)
+            assert all(len(v) == 13 for v in ids.values())
+
+            async def read_run_details(client, run_id=first.id):
+                artifacts = await client.read_artifacts(
+                    artifact_filter=ArtifactFilter(
+                        key=ArtifactFilterKey(any_=["backfill-2025-03-17-to-2025-03-19"])
+                    )
+                )
+                subflows = await client.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(
+                        parent_flow_run_id={"any_": [run_id]},
+                    )
+                )
+                return artifacts, subflows
+
+            artifacts, subflows = _run(api, read_run_details)
+            assert "3 done, 0 skipped, 0 failed" in artifacts[0].data
+            # each date is its own subflow run, named after the date
+            assert sorted(r.name for r in subflows) == [f"process-{d}" for d in DAYS]
+
+            second = _run_backfill(api, deployment.id, "2025-03-17", "2025-03-19")
+            assert second.state.is_completed()
+            assert _ids(out) == ids
+            artifacts, subflows = _run(api, lambda c: read_run_details(c, second.id))
+            latest = max(artifacts, key=lambda a: a.created)
+            assert "0 done, 3 skipped, 0 failed" in latest.data
+            assert subflows == []
+        finally:
+            _stop(serve)

@@ -2,14 +2,17 @@
 
 Builds a WARC of N records cycling over the 181 benchmark pages (distinct URLs), then times
   (a) a bare single-process loop of trafilatura.bare_extraction(html, with_metadata=True)
-  (b) `newsflow process corpus.warc.gz` end to end (a subprocess: CLI start-up, Prefect,
-      loading, extraction, normalisation, Parquet commit) with 1 worker and with all cores
-and prints docs/s, the ratios (b)/(a) and the peak RSS of the whole process tree of (b).
-Each measurement is the median of --repeats runs.
+  (b) `newsflow process corpus.warc.gz` end to end (a subprocess: CLI start-up, loading,
+      extraction, normalisation, Parquet commit; the CLI's default plain run, see
+      benchmarks/orchestration.py for the cost of a Prefect flow), with 1 worker and
+      with all cores,
+and prints docs/s, the ratios (b)/(a) and the peak memory (PSS, see _tree_pss_bytes) of
+the whole process tree of (b). Each measurement is the median of --repeats runs; the
+runs alternate between (a) and (b) so that drift in machine load hits both.
 
     python benchmarks/throughput.py --records 5000 --repeats 3
-    python benchmarks/throughput.py --records 20000 --repeats 1 --skip-bare   # RSS flatness
-Targets on a 2-core machine: ratio >= 0.9 (1 worker), >= 1.7 (2 workers); RSS < 1 GB, flat.
+    python benchmarks/throughput.py --records 20000 --repeats 1 --skip-bare   # memory flatness
+Targets on a 2-core machine: ratio >= 0.9 (1 worker), >= 1.7 (2 workers); memory < 1 GB, flat.
 """
 
 from __future__ import annotations
@@ -53,15 +56,20 @@ def bare_loop(records: int) -> float:
     return time.perf_counter() - started
 
 
-def _tree_rss_bytes(pid: int) -> int:
-    """Resident memory of a process and all its descendants (Linux /proc)."""
+def _tree_pss_bytes(pid: int) -> int:
+    """Proportional set size of a process and all its descendants (Linux /proc).
+
+    PSS, not RSS: the extraction workers are forked from one forkserver and share its
+    pages (trafilatura, lxml, the language model); summing their RSS would count those
+    pages once per worker, PSS splits each shared page between the processes sharing it.
+    """
     total, stack = 0, [pid]
     while stack:
         current = stack.pop()
         try:
-            with open(f"/proc/{current}/status") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
+            with open(f"/proc/{current}/smaps_rollup") as rollup:
+                for line in rollup:
+                    if line.startswith("Pss:"):
                         total += int(line.split()[1]) * 1024
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as children:
@@ -72,7 +80,7 @@ def _tree_rss_bytes(pid: int) -> int:
 
 
 def pipeline_run(corpus: Path, workers: int) -> tuple[float, int]:
-    """(seconds, peak RSS bytes of the process tree) for one `newsflow process` run."""
+    """(seconds, peak PSS bytes of the process tree) for one `newsflow process` run."""
     output = Path(tempfile.mkdtemp(prefix="newsflow-bench-"))
     command = [str(NEWSFLOW), "process", str(corpus), "--date", "2025-03-18"]
     command += ["--output", str(output), "--workers", str(workers)]
@@ -84,7 +92,7 @@ def pipeline_run(corpus: Path, workers: int) -> tuple[float, int]:
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss_bytes(proc.pid))
+            peak = max(peak, _tree_pss_bytes(proc.pid))
             done.wait(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -110,19 +118,21 @@ def main() -> None:
     size_mib = corpus.stat().st_size / 2**20
     print(f"corpus: {args.records} records, {size_mib:.0f} MiB WARC.gz; {cores} cores")
 
-    results: dict[str, tuple[float, int]] = {}
-    if not args.skip_bare:
-        times = [bare_loop(args.records) for _ in range(args.repeats)]
-        results["bare trafilatura loop"] = (statistics.median(times), 0)
-    for workers in sorted({1, cores}):
-        runs = [pipeline_run(corpus, workers) for _ in range(args.repeats)]
-        results[f"newsflow process, {workers} worker(s)"] = (
-            statistics.median(r[0] for r in runs),
-            max(r[1] for r in runs),
-        )
+    names = [] if args.skip_bare else ["bare trafilatura loop"]
+    names += [f"newsflow process, {w} worker(s)" for w in sorted({1, cores})]
+    runs: dict[str, list[tuple[float, int]]] = {name: [] for name in names}
+    for _ in range(args.repeats):
+        if not args.skip_bare:
+            runs["bare trafilatura loop"].append((bare_loop(args.records), 0))
+        for workers in sorted({1, cores}):
+            runs[f"newsflow process, {workers} worker(s)"].append(pipeline_run(corpus, workers))
+    results = {
+        name: (statistics.median(r[0] for r in rs), max(r[1] for r in rs))
+        for name, rs in runs.items()
+    }
 
     bare = results.get("bare trafilatura loop", (None, 0))[0]
-    print(f"{'':36} {'seconds':>8} {'docs/s':>7} {'ratio':>6} {'peak RSS':>9}")
+    print(f"{'':36} {'seconds':>8} {'docs/s':>7} {'ratio':>6} {'peak PSS':>9}")
     for name, (seconds, rss) in results.items():
         ratio = f"{bare / seconds:6.2f}" if bare else "     -"
         memory = f"{rss / 2**20:6.0f} MB" if rss else "        -"

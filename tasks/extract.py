@@ -7,8 +7,7 @@ same tree goes to `trafilatura.bare_extraction`, which works on a copy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
 
 import trafilatura
@@ -18,23 +17,11 @@ from schemas.articles import ARTICLES_SCHEMA_VERSION
 from tasks import normalise
 from tasks.decode import DecodeError, decode_bytes
 from tasks.htmlmeta import read_page_meta
-from tasks.records import Failure, RawRecord, Stage
+from tasks.records import ExtractOptions, Failure, RawRecord, Stage
 from tasks.textclean import clean_text
 
 # libxml2 stops nesting at this depth: deeper pages come back flattened or empty.
 _LIBXML_MAX_DEPTH = 255
-
-
-@dataclass(frozen=True, slots=True)
-class ExtractOptions:
-    """Settings every worker needs; chosen by measurement on the ScrapingHub benchmark
-    (benchmarks/quality.py): favor_precision without comments scores F1 0.964 vs 0.953."""
-
-    crawl_date: date
-    pipeline_version: str
-    favor_precision: bool = True
-    include_comments: bool = False
-    include_tables: bool = True
 
 
 class _StageError(Exception):

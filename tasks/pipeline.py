@@ -26,10 +26,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Protocol
 
-from tasks.extract import ExtractOptions, extract_record
 from tasks.load import iter_all, list_inputs
 from tasks.pool import WorkerPool
-from tasks.records import Failure, RawRecord
+from tasks.records import ExtractOptions, Failure, RawRecord
 from tasks.write import (
     RunContext,
     articles_table,
@@ -41,6 +40,10 @@ from tasks.write import (
 )
 
 Item = RawRecord | Failure
+
+# By name: the driver never imports the extraction code (trafilatura, lxml, the language
+# model); only the workers do, preloaded in their forkserver.
+EXTRACT_HANDLER = "tasks.extract:extract_record"
 
 
 def pipeline_version() -> str:
@@ -129,7 +132,7 @@ def process_batch_here(
     with _HERE_POOLS_LOCK:
         pool = _HERE_POOLS.get(key)
         if pool is None:
-            pool = _HERE_POOLS[key] = WorkerPool(workers, extract_record, options, doc_timeout)
+            pool = _HERE_POOLS[key] = WorkerPool(workers, EXTRACT_HANDLER, options, doc_timeout)
         _HERE_POOLS.move_to_end(key)
         while len(_HERE_POOLS) > _HERE_POOLS_KEPT:
             _HERE_POOLS.popitem(last=False)[1].close()
@@ -187,7 +190,7 @@ def run_process(
     summaries: list[BatchSummary] = []
     options = ExtractOptions(crawl_date=config.crawl_date, pipeline_version=ctx.pipeline_version)
     try:
-        with WorkerPool(config.worker_count, extract_record, options, config.doc_timeout) as pool:
+        with WorkerPool(config.worker_count, EXTRACT_HANDLER, options, config.doc_timeout) as pool:
             items = iter_all(inputs, config.max_record_bytes, counters=load_counters)
             batches = make_batches(items, config.batch_size, config.batch_bytes)
             summaries = _run_batches(batches, pool, ctx, submit, config.worker_count * 2, progress)

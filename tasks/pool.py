@@ -16,6 +16,7 @@ killed worker costs a fork, not a fresh interpreter importing trafilatura.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import multiprocessing
 import queue
 import threading
@@ -42,8 +43,11 @@ def start_forkserver() -> None:
     forkserver.ensure_running()
 
 
-def _worker_main(conn: Connection, handler: Handler, context: Any) -> None:
+def _worker_main(conn: Connection, handler: Handler | str, context: Any) -> None:
     """Worker loop: receive a batch, send back one result per record, in order."""
+    if isinstance(handler, str):
+        module, name = handler.split(":")
+        handler = getattr(importlib.import_module(module), name)
     while True:
         try:
             batch = conn.recv()
@@ -56,7 +60,9 @@ def _worker_main(conn: Connection, handler: Handler, context: Any) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx: multiprocessing.context.BaseContext, handler: Handler, context: Any):
+    def __init__(
+        self, ctx: multiprocessing.context.BaseContext, handler: Handler | str, context: Any
+    ):
         self.conn, child = ctx.Pipe(duplex=True)
         self.process = ctx.Process(target=_worker_main, args=(child, handler, context), daemon=True)
         self.process.start()
@@ -82,7 +88,8 @@ class WorkerPool:
     """`workers` extraction processes; `run_batch` is thread-safe (one worker per call).
 
     `handler(record, context)` runs in the worker and must not raise: it returns a result
-    for every record (errors become Failure values). `doc_timeout` is the wall-clock limit
+    for every record (errors become Failure values). Give it as "module:function" to keep
+    its imports out of the calling process. `doc_timeout` is the wall-clock limit
     for one record. Workers are recycled after `max_docs_per_worker` records so that any
     slow growth in a library's caches cannot accumulate over a long run.
     """
@@ -90,7 +97,7 @@ class WorkerPool:
     def __init__(
         self,
         workers: int,
-        handler: Handler,
+        handler: Handler | str,
         context: Any,
         doc_timeout: float = 60.0,
         max_docs_per_worker: int = 20_000,

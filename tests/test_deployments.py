@@ -4,10 +4,7 @@ with `newsflow serve` running a backfill triggered through the API (all on 127.0
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,12 +12,12 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import httpx
 import pyarrow.parquet as pq
 import pytest
 from conftest import DEMO_RAW
 
 from flows.deployments import load_deployments, runner_deployments
+from flows.local_server import local_prefect_server, stop_process_group
 from tasks.dates import raw_partition
 
 BIN = Path(sys.executable).parent
@@ -55,58 +52,10 @@ def test_a_broken_prefect_yaml_is_a_clear_error(tmp_path: Path) -> None:
         load_deployments(broken)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=15)
-
-
 @pytest.fixture(scope="module")
 def prefect_server(tmp_path_factory) -> Iterator[tuple[str, dict[str, str]]]:
-    home = tmp_path_factory.mktemp("prefect-server")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(home),
-        "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_UI_ENABLED": "false",
-    }
-    log = open(home / "server.log", "wb")  # noqa: SIM115 (closed below)
-    server = subprocess.Popen(
-        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    api = f"http://127.0.0.1:{port}/api"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert server.poll() is None, (home / "server.log").read_text()
-            try:
-                if httpx.get(f"{api}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        else:
-            pytest.fail("prefect server did not start in 120 s")
-        yield api, {**env, "PREFECT_API_URL": api}
-    finally:
-        _stop(server)
-        log.close()
+    with local_prefect_server(tmp_path_factory.mktemp("prefect-server")) as env:
+        yield env["PREFECT_API_URL"], env
 
 
 def _run(api: str, coro_factory):
@@ -208,4 +157,4 @@ def test_served_backfill_triggered_through_the_api_is_idempotent(prefect_server,
             assert "0 done, 3 skipped, 0 failed" in latest.data
             assert subflows == []
         finally:
-            _stop(serve)
+            stop_process_group(serve)

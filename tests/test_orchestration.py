@@ -37,7 +37,7 @@ def artifact(key: str) -> str:
                 artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key]))
             )
             assert found, f"no artifact {key}"
-            return found[0].data
+            return max(found, key=lambda a: a.created).data  # the latest version of the key
 
     return asyncio.run(read())
 

@@ -30,7 +30,7 @@ def stats(
     from tasks.stats import collect_stats
 
     if not output.is_dir():
-        Console(stderr=True).print(f"[red]error:[/] {output} is not a folder")
+        typer.echo(f"error: {output} is not a folder", err=True)  # never wrap a path
         raise typer.Exit(2)
     found = collect_stats(
         output, start.date() if start else None, end.date() if end else None, runs=runs

@@ -62,6 +62,7 @@ def test_every_recipe_runs_and_returns_the_documented_types(
 
     # the results of the other recipes are what they claim
     assert len(namespace["fresh"]) and (namespace["fresh"]["crawl_date"].min().date() >= middle)
+    assert set(namespace["hits"]["source_domain"]) == {"wiremirror.co.uk"}  # day 2's copy
     syndicated = namespace["syndicated"]
     assert analyst_data.mirror_urls[1] in syndicated["urls"].iloc[0]  # the copy on day 2
     latest = namespace["latest"].df()

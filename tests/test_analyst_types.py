@@ -103,6 +103,7 @@ def test_pandas_through_pyarrow(analyst_data) -> None:
     )
     assert df["crawl_date"].dtype == pd.ArrowDtype(pa.date32())
     assert df["published_at"].dtype == pd.ArrowDtype(UTC_US)
+    assert df["simhash"].dtype == pd.ArrowDtype(pa.uint64())
     assert assert_analyst_types(df) == list(analyst_data.dates)
 
 

@@ -15,10 +15,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from flows.stats_cli import stats
+
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="newsflow: clean, queryable news."
 )
 console = Console(stderr=True)
+
+
+app.command()(stats)
 
 
 @app.callback()

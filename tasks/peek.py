@@ -14,7 +14,8 @@ from schemas import PARTITIONING
 _SHOWN = ["title", "source_domain", "published_at", "language", "authors", "word_count"]
 
 
-def _partition(output: Path, table: str) -> ds.Dataset | None:
+def open_table(output: Path, table: str) -> ds.Dataset | None:
+    """A table (`articles`, `quarantine`) as a hive-partitioned dataset; None before any run."""
     root = Path(output) / table
     if not root.exists():
         return None
@@ -22,7 +23,7 @@ def _partition(output: Path, table: str) -> ds.Dataset | None:
 
 
 def first_articles(output: Path, crawl_date: date, limit: int) -> list[dict[str, Any]]:
-    dataset = _partition(output, "articles")
+    dataset = open_table(output, "articles")
     if dataset is None:
         return []
     day = pc.field("crawl_date") == pc.scalar(crawl_date)
@@ -31,7 +32,7 @@ def first_articles(output: Path, crawl_date: date, limit: int) -> list[dict[str,
 
 def quarantine_reasons(output: Path, crawl_date: date) -> list[tuple[str, str, int, str]]:
     """(stage, error_type, rows, one example message) for a date's quarantine."""
-    dataset = _partition(output, "quarantine")
+    dataset = open_table(output, "quarantine")
     if dataset is None:
         return []
     day = pc.field("crawl_date") == pc.scalar(crawl_date)
@@ -47,7 +48,7 @@ def quarantine_reasons(output: Path, crawl_date: date) -> list[tuple[str, str, i
 
 def top_sources(output: Path, crawl_date: date, limit: int = 10) -> list[tuple[str, int]]:
     """The sources with the most articles on a committed date, most first."""
-    dataset = _partition(output, "articles")
+    dataset = open_table(output, "articles")
     if dataset is None:
         return []
     day = pc.field("crawl_date") == pc.scalar(crawl_date)

@@ -45,3 +45,11 @@ def run_local(input_path: Path | str, output: Path, day: date = date(2025, 3, 18
 
     config = ProcessConfig(input=str(input_path), crawl_date=day, output=str(output), **kwargs)
     return _run_local(config)
+
+
+@pytest.fixture(scope="session")
+def analyst_data(tmp_path_factory: pytest.TempPathFactory):
+    """Three crawl dates processed by the pipeline (tests/analyst_data.py), shared read-only."""
+    from analyst_data import build
+
+    return build(tmp_path_factory.mktemp("analyst-data"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -14,10 +14,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from flows.collect_cli import collect
+
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="newsflow: clean, queryable news."
 )
 console = Console(stderr=True)
+app.command()(collect)  # implementation in flows/collect_cli.py
 
 
 @app.callback()
@@ -32,6 +35,13 @@ def _parse_date(value: str) -> date:
         raise typer.BadParameter(f"{value!r} is not a YYYY-MM-DD date") from err
 
 
+def _parse_datetime(value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError as err:
+        raise typer.BadParameter(f"{value!r} is not an ISO 8601 date/time") from err
+
+
 @app.command()
 def process(
     input: Annotated[Path, typer.Argument(help="A raw file or folder (html, txt, jsonl, warc).")],
@@ -44,9 +54,21 @@ def process(
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Records per batch task.")] = 200,
     doc_timeout: Annotated[float, typer.Option(help="Seconds one document may take.")] = 60.0,
+    domain: Annotated[
+        list[str] | None, typer.Option(help="WARC: keep only records of this domain (repeat).")
+    ] = None,
+    warc_since: Annotated[
+        str | None, typer.Option(help="WARC: keep records with WARC-Date >= this (ISO, UTC).")
+    ] = None,
+    warc_until: Annotated[
+        str | None, typer.Option(help="WARC: keep records with WARC-Date < this (ISO, UTC).")
+    ] = None,
 ) -> None:
     """Process INPUT as the raw records of one crawl date into OUTPUT."""
     day = _parse_date(crawl_date)
+    for value in (warc_since, warc_until):
+        if value:
+            _parse_datetime(value)
     if not input.exists():
         console.print(f"[red]error:[/] input {input} does not exist")
         raise typer.Exit(2)
@@ -68,6 +90,9 @@ def process(
                 workers=workers,
                 batch_size=batch_size,
                 doc_timeout=doc_timeout,
+                warc_domains=domain,
+                warc_since=warc_since,
+                warc_until=warc_until,
             )
         except Exception as err:  # the run itself failed: say why, exit non-zero
             console.print(f"[red]run failed:[/] {type(err).__name__}: {err}")

@@ -18,6 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from tasks.load import WarcFilter
 from tasks.pipeline import Batch, BatchSummary, ProcessConfig, process_batch, run_process
 from tasks.pool import WorkerPool
 from tasks.report import summary_markdown
@@ -40,6 +41,26 @@ def resolve_crawl_date(value: str | date | None) -> date:
     if isinstance(value, date):
         return value
     return date.fromisoformat(value)
+
+
+def warc_filter(
+    domains: list[str] | None, since: str | None, until: str | None
+) -> WarcFilter | None:
+    """The WarcFilter for these flow/CLI options, None when none is set."""
+    if not domains and not since and not until:
+        return None
+    return WarcFilter(
+        domains=tuple(d.strip().lower().rstrip(".") for d in domains or () if d.strip()),
+        since=_utc(since),
+        until=_utc(until),
+    )
+
+
+def _utc(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _run_name() -> str:
@@ -68,8 +89,15 @@ def process(
     workers: int | None = None,
     batch_size: int = 200,
     doc_timeout: float = 60.0,
+    warc_domains: list[str] | None = None,
+    warc_since: str | None = None,
+    warc_until: str | None = None,
 ) -> dict[str, Any]:
-    """Process the raw records in `input` as crawl date `crawl_date` into `output`."""
+    """Process the raw records in `input` as crawl date `crawl_date` into `output`.
+
+    `warc_domains`, `warc_since`, `warc_until` (ISO 8601, naive = UTC): keep only those WARC
+    records (CC-NEWS backfills); see `tasks.load.WarcFilter`.
+    """
     config = ProcessConfig(
         input=input,
         crawl_date=resolve_crawl_date(crawl_date),
@@ -77,6 +105,7 @@ def process(
         workers=workers,
         batch_size=batch_size,
         doc_timeout=doc_timeout,
+        warc_filter=warc_filter(warc_domains, warc_since, warc_until),
     )
     record = run_process(
         config,

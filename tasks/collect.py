@@ -20,6 +20,7 @@ import urllib.robotparser
 import uuid
 from collections import Counter, defaultdict, deque
 from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -27,7 +28,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tasks import discover
-from tasks.fetch import ANY_TYPE, HTML_TYPES, Fetcher, FetchResult, FetchSettings, host_key
+from tasks.fetch import (
+    ANY_TYPE,
+    HTML_TYPES,
+    Fetch,
+    Fetcher,
+    FetchResult,
+    FetchSettings,
+    host_key,
+)
 from tasks.rawzone import (
     CollectLog,
     RollingWarcWriter,
@@ -214,6 +223,9 @@ class _Collector:
             info,
         )
         self.log = CollectLog(log_dir(raw, config.crawl_date) / f"{run}.jsonl")
+        # WARC writing (gzip, digests) is CPU work: one thread does it in order, off the event
+        # loop (zlib and hashlib release the GIL), so fetching goes on meanwhile.
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-writer")
 
     # ------------------------------------------------------------------ the run
 
@@ -236,8 +248,10 @@ class _Collector:
                     self.progress(0, len(to_fetch))
                 await _by_host(to_fetch, fetch_one, self.config.fetch.per_host_concurrency)
         finally:
-            self.articles.close()
-            self.aux.close()
+            # after every queued write (one thread, in order)
+            self._writer.submit(self.articles.close).result()
+            self._writer.submit(self.aux.close).result()
+            self._writer.shutdown()
             self.log.close()
         return self._summary(time.monotonic() - started, len(candidates), len(to_fetch))
 
@@ -340,8 +354,7 @@ class _Collector:
         result = await self.fetcher.fetch(url, accept=accept, allowed=allowed)
         for exchange in result.exchanges:
             if exchange.complete:
-                self.aux.write(exchange)
-                self.bytes += len(exchange.body)
+                await self._archive(self.aux, exchange)
         self.discovery[f"{kind}_{'fetched' if result.ok else 'failed'}"] += 1
         self._log_result(result, kind)
         return result
@@ -355,15 +368,20 @@ class _Collector:
         for exchange in result.exchanges:
             if not exchange.complete:
                 continue
-            self.bytes += len(exchange.body)
             if result.ok and exchange is result.final:
-                urls = discover.unique([url, exchange.url])
-                self.articles.write(exchange, urls)
+                await self._archive(self.articles, exchange, discover.unique([url, exchange.url]))
             else:  # hops, retried attempts, error pages: archived, but not as articles
-                self.aux.write(exchange)
+                await self._archive(self.aux, exchange)
         if result.ok:
             self.articles_fetched += 1
         self._log_result(result, "article")
+
+    async def _archive(
+        self, writer: RollingWarcWriter, exchange: Fetch, urls: list[str] | None = None
+    ) -> None:
+        self.bytes += len(exchange.body)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._writer, writer.write, exchange, urls)
 
     def _text(self, result: FetchResult) -> str:
         final = result.final

@@ -28,6 +28,7 @@ import hashlib
 import io
 import json
 import os
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -138,7 +139,11 @@ class SeenIndex:
 class RollingWarcWriter:
     """WARC files of bounded size, each written as `.part` and renamed when complete.
 
-    `on_commit(path, urls)` runs before the rename (the seen lists are written there).
+    Every record is its own gzip member (so a record's offset can be seeked to, as in Common
+    Crawl's files), compressed at level 6: warcio's writer uses level 9, which cost ~11 ms
+    per 180 kB page here for ~3 % smaller files. `on_commit(path, urls)` runs before the
+    rename (the seen lists are written there). Not thread-safe: `collect` calls it from one
+    writer thread.
     """
 
     def __init__(
@@ -157,17 +162,20 @@ class RollingWarcWriter:
         self.committed: list[Path] = []
         self._seq = 0
         self._stream: IO[bytes] | None = None
-        self._writer: WARCWriter | None = None
         self._urls: list[str] = []
         self._name = ""
 
     def write(self, exchange: Fetch, urls: list[str] | None = None) -> None:
         """Archive one exchange as a request + response pair; `urls` go to the seen list."""
-        if self._writer is None:
+        if self._stream is None:
             self._open()
-        assert self._writer is not None and self._stream is not None
-        request, response = _records(self._writer, exchange)
-        self._writer.write_request_response_pair(request, response)
+        assert self._stream is not None
+        request, response = _records(exchange)
+        request.rec_headers.add_header(
+            "WARC-Concurrent-To", response.rec_headers.get_header("WARC-Record-ID")
+        )
+        self._write_record(request)
+        self._write_record(response)
         self._urls.extend(urls or [exchange.url])
         if self._stream.tell() >= self.max_bytes:
             self.close()
@@ -176,7 +184,7 @@ class RollingWarcWriter:
         """Commit the open file (if any): fsync, seen list, rename."""
         if self._stream is None:
             return
-        stream, self._stream, self._writer = self._stream, None, None
+        stream, self._stream = self._stream, None
         stream.flush()
         os.fsync(stream.fileno())
         stream.close()
@@ -193,11 +201,22 @@ class RollingWarcWriter:
         self._name = f"{self.stem}-{self._seq:05d}.warc.gz"
         self._seq += 1
         self._stream = open(self.folder / (self._name + PART), "wb")  # noqa: SIM115
-        self._writer = WARCWriter(self._stream, gzip=True, warc_version="WARC/1.1")
-        self._writer.write_record(self._writer.create_warcinfo_record(self._name, self.warcinfo))
+        self._write_record(_BUILDER.create_warcinfo_record(self._name, self.warcinfo))
+
+    def _write_record(self, record: Any) -> None:
+        assert self._stream is not None
+        plain = io.BytesIO()
+        WARCWriter(plain, gzip=False, warc_version=WARC_VERSION).write_record(record)
+        member = zlib.compressobj(6, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+        self._stream.write(member.compress(plain.getbuffer()) + member.flush())
 
 
-def _records(writer: WARCWriter, exchange: Fetch) -> tuple[Any, Any]:
+WARC_VERSION = "WARC/1.1"  # microsecond WARC-Dates
+_BUILDER = WARCWriter(io.BytesIO(), gzip=False, warc_version=WARC_VERSION)  # builds records
+
+
+def _records(exchange: Fetch) -> tuple[Any, Any]:
+    writer = _BUILDER
     date = exchange.started_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     parts = exchange.url.split("/", 3)
     path = "/" + (parts[3] if len(parts) > 3 else "")

@@ -74,6 +74,7 @@ class CollectConfig:
     max_sitemap_depth: int = 3  # index -> sitemap -> ... levels followed
     max_sitemaps: int = 1000
     warc_max_bytes: int = 1_000_000_000  # a WARC file is closed once past this size
+    seen_window_days: int = 0  # other dates' seen URLs loaded: within N days; 0 = all
     run_id: str = ""
 
 
@@ -326,7 +327,8 @@ class _Collector:
 
     def _select(self, candidates: list[str]) -> list[str]:
         """Article-like, not yet archived, within max_urls. Every other candidate is logged."""
-        seen = SeenIndex(self.config.raw_root, self.config.crawl_date)
+        config = self.config
+        seen = SeenIndex(config.raw_root, config.crawl_date, config.seen_window_days)
         selected: dict[str, None] = {}
         for raw_url in candidates:
             url = discover.article_url(raw_url)

@@ -108,9 +108,13 @@ def url_key(url: str) -> int:
 
 
 class SeenIndex:
-    """URLs already archived in the raw zone, split into this date's and other dates'."""
+    """URLs already archived in the raw zone, split into this date's and other dates'.
 
-    def __init__(self, raw_root: str | Path, crawl_date: date) -> None:
+    `window_days` > 0 only loads other dates within that many days of `crawl_date` (memory
+    grows with the number of URLs loaded, ~70 bytes each); 0 loads every date.
+    """
+
+    def __init__(self, raw_root: str | Path, crawl_date: date, window_days: int = 0) -> None:
         self.same_date: set[int] = set()
         self.other_dates: set[int] = set()
         root = seen_dir(raw_root)
@@ -118,6 +122,13 @@ class SeenIndex:
             return
         this_date = seen_dir(raw_root, crawl_date).name
         for folder in sorted(root.iterdir()):
+            if window_days and folder.name != this_date:
+                try:
+                    day = date.fromisoformat(folder.name.removeprefix("crawl_date="))
+                except ValueError:
+                    continue  # not a date folder of ours
+                if abs((day - crawl_date).days) > window_days:
+                    continue
             target = self.same_date if folder.name == this_date else self.other_dates
             for listing in sorted(folder.glob("*.urls")):
                 with open(listing, encoding="utf-8") as lines:

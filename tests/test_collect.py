@@ -384,6 +384,9 @@ def test_next_date_skips_urls_seen_earlier_unless_refetch(tmp_path: Path) -> Non
         assert refetched["fetched"] == 1
         assert len(warc_files_targets(raw)) == 1  # DAY's
         assert warc_files_targets_for(raw, later) == [url]
+        # outside seen_window_days, earlier dates are not consulted
+        far = DAY + timedelta(days=60)
+        assert run_collect(web.config(raw, day=far, seen_window_days=30))["fetched"] == 1
     finally:
         web.close()
 

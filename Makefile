@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_DATE := 2025-03-18
 
-.PHONY: demo test lint format bench-quality bench-throughput clean
+.PHONY: demo test lint format bench-quality bench-throughput bench-collect clean
 
 # Re-install only when the dependency list changes.
 $(STAMP): pyproject.toml
@@ -36,6 +36,9 @@ bench-quality: $(STAMP)
 
 bench-throughput: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
+
+bench-collect: $(STAMP)
+	$(BIN)/python benchmarks/collect.py
 
 clean:
 	rm -rf data .pytest_cache

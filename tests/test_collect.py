@@ -400,6 +400,44 @@ def warc_files_targets_for(raw: Path, day: date) -> list[str]:
     return targets
 
 
+def test_collect_killed_mid_run_then_rerun_archives_every_url_once(tmp_path: Path) -> None:
+    """SIGKILL a real `newsflow collect` mid-crawl, then run the date again."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    web = Web(tmp_path)
+    try:
+        config = write_config(web, tmp_path, delay=0.5, warc_max_bytes=1)  # a file per page
+        raw = tmp_path / "raw"
+        partition = raw / f"crawl_date={DAY}"
+        newsflow = Path(sys.executable).with_name("newsflow")
+        args = [str(newsflow), "collect", str(config), "--date", DAY.isoformat(), "--raw", str(raw)]
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        try:
+            # wait until at least two files are committed: the crawl is well under way
+            while len(warc_files(raw)) < 2 and time.monotonic() < deadline:
+                assert proc.poll() is None, "collect ended before it could be killed"
+                time.sleep(0.02)
+        finally:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        committed = warc_files_targets(raw)
+        assert 2 <= len(committed) < 7
+        assert list_inputs(partition) == warc_files(raw)  # a .part, if any, is not an input
+        summary = run_collect(load_config(config, DAY, raw))
+        assert summary["skipped"] == {"seen_today": len(committed)}
+        assert summary["fetched"] == 7 - len(committed)
+        targets = warc_files_targets(raw)
+        assert len(targets) == len(set(targets)) == 7  # every URL archived, none twice
+        assert not list(raw.rglob("*.part"))
+    finally:
+        web.close()
+
+
 def test_a_crashed_run_leaves_nothing_process_reads_and_is_cleaned_up(tmp_path: Path) -> None:
     from tasks.rawzone import recover, seen_dir, write_seen_list
 
@@ -432,7 +470,9 @@ def test_config_typos_are_errors(tmp_path: Path) -> None:
         load_config(bad, DAY, tmp_path)
 
 
-def write_config(web: Web, tmp_path: Path) -> Path:
+def write_config(
+    web: Web, tmp_path: Path, delay: float = 0.1, warc_max_bytes: int = 10_000_000
+) -> Path:
     s = web.settings()
     resolve = "\n".join(f'"{h}" = "{ip}"' for h, ip in s.resolve.items())
     path = tmp_path / "sources.toml"
@@ -443,7 +483,7 @@ sitemaps = ["{web.b.url("/sitemap_index.xml")}"]
 
 [fetch]
 user_agent = "{s.user_agent}"
-min_host_delay = 0.1
+min_host_delay = {delay}
 allow_private = ["127.0.0.1/32"]
 max_retries = 1
 backoff_base = 0.1
@@ -452,7 +492,7 @@ backoff_base = 0.1
 {resolve}
 
 [collect]
-warc_max_bytes = 10_000_000
+warc_max_bytes = {warc_max_bytes}
 """
     )
     return path

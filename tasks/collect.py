@@ -136,8 +136,9 @@ class _Robots:
     """robots.txt per host, fetched once (through the same gate) and cached for the run.
 
     2xx: parsed, Crawl-delay applied; 4xx (not 429): no rules, everything allowed (RFC 9309);
-    5xx, 429 after retries, network errors, refused addresses: the host is treated as fully
+    5xx, 429 after retries, timeouts, connection errors: the host is treated as fully
     disallowed for this run (RFC 9309 "unreachable"), its URLs fail with robots_unavailable.
+    A host the SSRF guard refuses or DNS does not know fails its URLs with that reason.
     """
 
     def __init__(self, collector: _Collector) -> None:
@@ -156,7 +157,7 @@ class _Robots:
                 self._rules[key] = await self._load(url)
         rules = self._rules[key]
         if isinstance(rules, str):
-            return rules  # robots_unavailable, or ssrf_refused: the host itself is refused
+            return rules  # robots_unavailable, ssrf_refused or dns_error
         if isinstance(rules, urllib.robotparser.RobotFileParser) and not rules.can_fetch(
             self.agent, url
         ):
@@ -182,8 +183,8 @@ class _Robots:
             parser.parse(text.splitlines())
             self._collector.fetcher.set_crawl_delay(url, parser.crawl_delay(self.agent))
             return parser
-        if result.reason == "ssrf_refused":
-            return "ssrf_refused"
+        if result.reason in ("ssrf_refused", "dns_error"):
+            return result.reason  # the host itself is refused or does not exist
         if final is not None and 400 <= final.status < 500 and final.status != 429:
             return None
         return "robots_unavailable"

@@ -30,11 +30,10 @@ import email.utils
 import ipaddress
 import socket
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
@@ -293,7 +292,7 @@ class Fetcher:
         self,
         url: str,
         accept: tuple[str, ...] = HTML_TYPES,
-        allowed: Any = None,
+        allowed: Callable[[str], Awaitable[str | None]] | None = None,
         max_redirects: int | None = None,
     ) -> FetchResult:
         """Fetch `url`, following redirects; never raises for network or HTTP trouble.

@@ -29,7 +29,7 @@ import io
 import json
 import os
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -163,7 +163,7 @@ class RollingWarcWriter:
         stem: str,
         max_bytes: int,
         warcinfo: dict[str, str],
-        on_commit: Any = None,
+        on_commit: Callable[[Path, list[str]], None] | None = None,
     ) -> None:
         self.folder = folder
         self.stem = stem

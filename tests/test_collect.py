@@ -144,12 +144,14 @@ class Web:
             self.expected[c.url(path)] = (outcome, reason)
         down_url = self.down.url("/2025/03/18/story.html")
         self.expected[down_url] = ("failed", "robots_unavailable")
+        nowhere = "http://no-such-host.invalid/2025/03/18/story.html"
+        self.expected[nowhere] = ("failed", "dns_error")
         not_article = a.url("/tag/sport")
         self.expected[not_article] = ("skipped", "not_article_like")
         url_list = tmp / "urls.txt"
         listed = [u for u in self.expected if u.startswith(c.url("/"))]
         url_list.write_text(
-            "# trouble makers\n" + "\n".join([*listed, down_url, not_article, ""]) + "\n"
+            "# trouble makers\n" + "\n".join([*listed, down_url, nowhere, not_article]) + "\n"
         )
         self.sources = Sources(
             url_lists=[str(url_list)],
@@ -229,8 +231,9 @@ def test_discovery_used_every_kind_of_source(crawl) -> None:
     assert d["links_from_feeds"] == 4 + 2  # RSS (incl. the disallowed one) + Atom
     assert d["links_from_sitemaps"] == 5 + 2  # sitemap + Google News sitemap via the index
     assert d["sitemap_fetched"] == 3  # the index and its two sitemaps
-    # failed: trouble (404, so allowed), down (503), internal (refused, never connected)
-    assert d["robots_fetched"] == 2 and d["robots_failed"] == 3
+    # failed: trouble (404, so allowed), down (503), internal (refused, never connected),
+    # no-such-host.invalid (DNS)
+    assert d["robots_fetched"] == 2 and d["robots_failed"] == 4
 
 
 def test_redirect_final_url_is_logged(crawl) -> None:

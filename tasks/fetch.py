@@ -107,6 +107,7 @@ class Fetch:
     complete: bool  # the whole body was read
     peer_ip: str | None = None
     elapsed: float = 0.0
+    protocol: str = "HTTP/1.1"  # of the response status line
 
     def header(self, name: str) -> str | None:
         name = name.lower()
@@ -391,6 +392,9 @@ class Fetcher:
                     body=b"",
                     complete=False,
                     peer_ip=peer[0] if peer else None,
+                    protocol=f"HTTP/{response.version.major}.{response.version.minor}"
+                    if response.version
+                    else "HTTP/1.1",
                 )
                 await self._read_body(response, exchange, accept)
         except _Failed:

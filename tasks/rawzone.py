@@ -244,7 +244,7 @@ def _records(exchange: Fetch) -> tuple[Any, Any]:
         for k, v in exchange.headers
     ]
     http_headers = StatusAndHeaders(
-        f"{exchange.status} {exchange.reason}".strip(), headers, protocol="HTTP/1.1"
+        f"{exchange.status} {exchange.reason}".strip(), headers, protocol=exchange.protocol
     )
     warc_headers = {"WARC-Date": date}
     if exchange.peer_ip:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -35,13 +35,6 @@ def _parse_date(value: str) -> date:
         raise typer.BadParameter(f"{value!r} is not a YYYY-MM-DD date") from err
 
 
-def _parse_datetime(value: str) -> datetime:
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError as err:
-        raise typer.BadParameter(f"{value!r} is not an ISO 8601 date/time") from err
-
-
 @app.command()
 def process(
     input: Annotated[Path, typer.Argument(help="A raw file or folder (html, txt, jsonl, warc).")],
@@ -66,9 +59,12 @@ def process(
 ) -> None:
     """Process INPUT as the raw records of one crawl date into OUTPUT."""
     day = _parse_date(crawl_date)
-    for value in (warc_since, warc_until):
-        if value:
-            _parse_datetime(value)
+    from tasks.load import WarcFilter
+
+    try:
+        WarcFilter.from_options(domain, warc_since, warc_until)
+    except ValueError as err:
+        raise typer.BadParameter(f"--warc-since/--warc-until must be ISO 8601: {err}") from err
     if not input.exists():
         console.print(f"[red]error:[/] input {input} does not exist")
         raise typer.Exit(2)

@@ -43,26 +43,6 @@ def resolve_crawl_date(value: str | date | None) -> date:
     return date.fromisoformat(value)
 
 
-def warc_filter(
-    domains: list[str] | None, since: str | None, until: str | None
-) -> WarcFilter | None:
-    """The WarcFilter for these flow/CLI options, None when none is set."""
-    if not domains and not since and not until:
-        return None
-    return WarcFilter(
-        domains=tuple(d.strip().lower().rstrip(".") for d in domains or () if d.strip()),
-        since=_utc(since),
-        until=_utc(until),
-    )
-
-
-def _utc(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
 def _run_name() -> str:
     # resolve the default before naming, or a scheduled run would be called "process-None"
     return f"process-{resolve_crawl_date(flow_run.parameters.get('crawl_date'))}"
@@ -105,7 +85,7 @@ def process(
         workers=workers,
         batch_size=batch_size,
         doc_timeout=doc_timeout,
-        warc_filter=warc_filter(warc_domains, warc_since, warc_until),
+        warc_filter=WarcFilter.from_options(warc_domains, warc_since, warc_until),
     )
     record = run_process(
         config,

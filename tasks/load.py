@@ -135,6 +135,19 @@ class WarcFilter:
     since: datetime | None = None
     until: datetime | None = None
 
+    @classmethod
+    def from_options(
+        cls, domains: Iterable[str] | None, since: str | None, until: str | None
+    ) -> WarcFilter | None:
+        """From CLI/flow options (ISO 8601, naive = UTC); None when none is set.
+
+        Raises ValueError for a date/time that is not ISO 8601.
+        """
+        names = tuple(d.strip().lower().rstrip(".") for d in domains or () if d.strip())
+        if not names and not since and not until:
+            return None
+        return cls(names, _parse_option_time(since), _parse_option_time(until))
+
     def reason(self, url: str | None, warc_date: str | None) -> str | None:
         """'domain' or 'date' when the record is filtered out, else None."""
         if self.domains:
@@ -150,6 +163,13 @@ class WarcFilter:
             ):
                 return "date"
         return None
+
+
+def _parse_option_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value.strip())
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _host(url: str | None) -> str:

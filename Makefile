@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_DATE := 2025-03-18
 
-.PHONY: demo test lint format bench-quality bench-throughput bench-query clean
+.PHONY: demo test lint format bench-quality bench-throughput bench-query bench-collect clean
 
 # Re-install only when the dependency list changes.
 $(STAMP): pyproject.toml
@@ -39,6 +39,8 @@ bench-throughput: $(STAMP)
 
 bench-query: $(STAMP)
 	$(BIN)/python benchmarks/query.py
+bench-collect: $(STAMP)
+	$(BIN)/python benchmarks/collect.py
 
 clean:
 	rm -rf data .pytest_cache

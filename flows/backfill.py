@@ -20,8 +20,9 @@ from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.process import process_flow
-from tasks.dates import date_range, plan_dates, raw_partition
+from tasks.dates import date_range, plan_dates
 from tasks.pipeline import pipeline_version
+from tasks.rawzone import partition_dir
 from tasks.report import backfill_markdown, date_outcome, skipped_outcome
 
 
@@ -35,7 +36,7 @@ class BackfillIncomplete(RuntimeError):
 def process_date(day: date, raw_root: str, output: str, options: dict[str, Any]) -> dict[str, Any]:
     """Run the `process` subflow for one date; a failure becomes a 'failed' outcome."""
     state = process_flow(options.get("dask_address"))(
-        input=str(raw_partition(raw_root, day)),
+        input=str(partition_dir(raw_root, day)),
         output=output,
         crawl_date=day.isoformat(),
         **options,

@@ -15,12 +15,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from flows.collect_cli import collect
 from flows.stats_cli import stats
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="newsflow: clean, queryable news."
 )
 console = Console(stderr=True)
+app.command()(collect)  # implementation in flows/collect_cli.py
 
 
 app.command()(stats)
@@ -50,6 +52,15 @@ def process(
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Records per batch task.")] = 200,
     doc_timeout: Annotated[float, typer.Option(help="Seconds one document may take.")] = 60.0,
+    domain: Annotated[
+        list[str] | None, typer.Option(help="WARC: keep only records of this domain (repeat).")
+    ] = None,
+    warc_since: Annotated[
+        str | None, typer.Option(help="WARC: keep records with WARC-Date >= this (ISO, UTC).")
+    ] = None,
+    warc_until: Annotated[
+        str | None, typer.Option(help="WARC: keep records with WARC-Date < this (ISO, UTC).")
+    ] = None,
     prefect: Annotated[
         bool,
         typer.Option(
@@ -69,6 +80,12 @@ def process(
 
     start_forkserver()  # the workers' imports now overlap with ours
     day = _parse_date(crawl_date)
+    from tasks.load import WarcFilter
+
+    try:
+        WarcFilter.from_options(domain, warc_since, warc_until)
+    except ValueError as err:
+        raise typer.BadParameter(f"--warc-since/--warc-until must be ISO 8601: {err}") from err
     if not input.exists():
         console.print(f"[red]error:[/] input {input} does not exist")
         raise typer.Exit(2)
@@ -82,6 +99,9 @@ def process(
         "workers": workers,
         "batch_size": batch_size,
         "doc_timeout": doc_timeout,
+        "warc_domains": domain,
+        "warc_since": warc_since,
+        "warc_until": warc_until,
     }
     with _progress() as bar:
         task_id = bar.add_task("records", total=None)
@@ -173,6 +193,9 @@ def serve(
     timezone: Annotated[
         str | None, typer.Option(help="Timezone of the nightly cron (default: prefect.yaml's).")
     ] = None,
+    sources: Annotated[
+        str | None, typer.Option(help="Sources TOML the nightly collects before processing.")
+    ] = None,
 ) -> None:
     """Serve the nightly and backfill deployments of infra/prefect.yaml from this process
     (needs a Prefect server: PREFECT_API_URL). Ctrl-C stops serving."""
@@ -180,15 +203,19 @@ def serve(
 
     from flows.deployments import runner_deployments
 
-    prefect_serve(*runner_deployments(raw_root, output, timezone))
+    prefect_serve(*runner_deployments(raw_root, output, timezone, sources=sources))
 
 
 def _run_plain(parameters: dict, _dask_address: None, progress: Callable[[int], None]) -> dict:
+    from tasks.load import WarcFilter
     from tasks.pipeline import ProcessConfig, run_local
 
-    config = ProcessConfig(
-        **{**parameters, "crawl_date": date.fromisoformat(parameters["crawl_date"])}
+    plain = dict(parameters)
+    warc_filter = WarcFilter.from_options(
+        plain.pop("warc_domains"), plain.pop("warc_since"), plain.pop("warc_until")
     )
+    plain["crawl_date"] = date.fromisoformat(plain["crawl_date"])
+    config = ProcessConfig(**plain, warc_filter=warc_filter)
     return run_local(config, progress=progress)
 
 

@@ -79,11 +79,17 @@ def runner_deployments(
     output: str,
     timezone: str | None = None,
     specs: list[DeploymentSpec] | None = None,
+    sources: str | None = None,
 ) -> list[Any]:
     """The deployments of infra/prefect.yaml for `prefect.serve`, with the storage
-    locations as parameters and optionally the schedules moved to another timezone."""
+    locations (and the nightly's collect `sources`) as parameters and optionally the
+    schedules moved to another timezone."""
     deployments = []
     for spec in specs if specs is not None else load_deployments():
+        flow = spec.flow()
+        parameters = {"raw_root": raw_root, "output": output}
+        if sources and "sources" in flow.parameters.properties:
+            parameters["sources"] = sources
         schedules = [
             {**s, "schedule": s["schedule"].model_copy(update={"timezone": timezone})}
             if timezone
@@ -91,10 +97,10 @@ def runner_deployments(
             for s in spec.schedules
         ]
         deployments.append(
-            spec.flow().to_deployment(
+            flow.to_deployment(
                 name=spec.name,
                 schedules=schedules,
-                parameters={"raw_root": raw_root, "output": output},
+                parameters=parameters,
                 description=spec.description,
                 tags=spec.tags,
                 concurrency_limit=spec.concurrency_limit,

@@ -1,5 +1,6 @@
-"""Prefect `nightly` flow: process yesterday's raw zone (or a given date) and publish a
-summary artifact. The deployment in infra/prefect.yaml runs it on a cron schedule.
+"""Prefect `nightly` flow: collect (when a sources file is given), then process yesterday's
+raw zone (or a given date), and publish a summary artifact. The deployment in
+infra/prefect.yaml runs it on a cron schedule.
 
 Retrying the `process` step is safe because a date's partition is replaced atomically
 with the same rows; a run fails only when the run itself cannot complete, never because
@@ -16,9 +17,10 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
+from flows.collect import collect
 from flows.process import process_flow, resolve_crawl_date
-from tasks.dates import raw_partition
 from tasks.peek import top_sources
+from tasks.rawzone import partition_dir
 from tasks.report import nightly_markdown
 
 NIGHTLY_TIMEOUT_S = 6 * 3600  # a night's run that is still going after 6 h is stuck
@@ -37,16 +39,23 @@ def nightly(
     batch_size: int = 200,
     doc_timeout: float = 60.0,
     dask_address: str | None = None,
+    sources: str | None = None,
     retries: int = 2,
     retry_delay_s: float = 600.0,
 ) -> dict[str, Any]:
-    """Process the raw records of `crawl_date` (default: yesterday, UTC) into `output`."""
+    """Collect `sources` (a sources TOML, optional) into `raw_root` for `crawl_date`
+    (default: yesterday, UTC), then process that raw partition into `output`."""
     day: date = resolve_crawl_date(crawl_date)
+    if sources:
+        # Retrying collect is safe too: URLs already archived for the date are skipped.
+        collect.with_options(retries=retries, retry_delay_seconds=retry_delay_s)(
+            sources=sources, raw=raw_root, crawl_date=day.isoformat()
+        )
     process_step = process_flow(dask_address).with_options(
         retries=retries, retry_delay_seconds=retry_delay_s
     )
     record = process_step(
-        input=str(raw_partition(raw_root, day)),
+        input=str(partition_dir(raw_root, day)),
         output=output,
         crawl_date=day.isoformat(),
         workers=workers,

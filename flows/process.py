@@ -18,6 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from tasks.load import WarcFilter
 from tasks.pipeline import (
     Batch,
     BatchSummary,
@@ -83,12 +84,17 @@ def process(
     workers: int | None = None,
     batch_size: int = 200,
     doc_timeout: float = 60.0,
+    warc_domains: list[str] | None = None,
+    warc_since: str | None = None,
+    warc_until: str | None = None,
     dask_address: str | None = None,
 ) -> dict[str, Any]:
     """Process the raw records in `input` as crawl date `crawl_date` into `output`.
 
     With `dask_address`, batches run on that Dask cluster; call the flow returned by
-    `process_flow(dask_address)` so that the task runner matches.
+    `process_flow(dask_address)` so that the task runner matches. `warc_domains`,
+    `warc_since`, `warc_until` (ISO 8601, naive = UTC): keep only those WARC records
+    (CC-NEWS backfills); see `tasks.load.WarcFilter`.
     """
     orchestrator: dict[str, Any] = {"name": "prefect", "flow_run_id": str(flow_run.id)}
     submit: Submit = extract_batch.submit
@@ -103,6 +109,7 @@ def process(
         workers=workers,
         batch_size=batch_size,
         doc_timeout=doc_timeout,
+        warc_filter=WarcFilter.from_options(warc_domains, warc_since, warc_until),
     )
     record = run_process(
         config, submit=submit, progress=_report_progress, orchestrator=orchestrator

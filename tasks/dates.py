@@ -1,4 +1,4 @@
-"""Crawl dates for nightly and backfill runs: ranges, raw-zone locations, what to skip."""
+"""Crawl dates for backfill runs: ranges and which dates to skip."""
 
 from __future__ import annotations
 
@@ -14,11 +14,6 @@ def date_range(start: date, end: date) -> list[date]:
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
-
-
-def raw_partition(raw_root: str | Path, day: date) -> Path:
-    """Where the raw records of one crawl date live (the layout `collect` writes)."""
-    return Path(raw_root) / f"crawl_date={day.isoformat()}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,7 @@ import re
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -59,6 +60,7 @@ from tasks.records import Failure, RawRecord
 __all__ = [
     "DEFAULT_MAX_RECORD_BYTES",
     "SUPPORTED_SUFFIXES",
+    "WarcFilter",
     "iter_all",
     "iter_records",
     "list_inputs",
@@ -98,10 +100,11 @@ def list_inputs(root: str | Path) -> list[Path]:
     """The input files under `root` (a file, or a folder walked recursively), sorted.
 
     Files and folders whose name starts with "." or "_" are skipped (hidden files, `_runs/`,
-    `_SUCCESS`, `_temporary/`), unless `root` itself names the file. Files with an unsupported
-    suffix are returned too: `iter_records` turns them into an "unsupported_format" Failure
-    instead of dropping them silently. Raises FileNotFoundError for a missing root and OSError
-    for a folder that cannot be listed: a run must not go on with part of its inputs.
+    `_SUCCESS`, `_temporary/`), and so are `*.part` files (a WARC that `collect` is still
+    writing, or that a crashed run left), unless `root` itself names the file. Files with an
+    unsupported suffix are returned too: `iter_records` turns them into an "unsupported_format"
+    Failure instead of dropping them silently. Raises FileNotFoundError for a missing root and
+    OSError for a folder that cannot be listed: a run must not go on with part of its inputs.
     """
     root = Path(root)
     if not root.is_dir():
@@ -119,10 +122,68 @@ def list_inputs(root: str | Path) -> list[Path]:
     return sorted(found)
 
 
+@dataclass(frozen=True, slots=True)
+class WarcFilter:
+    """Which WARC records to keep (a CC-NEWS backfill wants a few sites or hours of a file).
+
+    `domains`: a record is kept when its target host is one of them or a subdomain of one.
+    `since`/`until`: WARC-Date window, [since, until), timezone-aware. A record without a
+    parseable WARC-Date is kept only when no window is set.
+    """
+
+    domains: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+
+    @classmethod
+    def from_options(
+        cls, domains: Iterable[str] | None, since: str | None, until: str | None
+    ) -> WarcFilter | None:
+        """From CLI/flow options (ISO 8601, naive = UTC); None when none is set.
+
+        Raises ValueError for a date/time that is not ISO 8601.
+        """
+        names = tuple(d.strip().lower().rstrip(".") for d in domains or () if d.strip())
+        if not names and not since and not until:
+            return None
+        return cls(names, _parse_option_time(since), _parse_option_time(until))
+
+    def reason(self, url: str | None, warc_date: str | None) -> str | None:
+        """'domain' or 'date' when the record is filtered out, else None."""
+        if self.domains:
+            host = _host(url)
+            if not any(host == d or host.endswith("." + d) for d in self.domains):
+                return "domain"
+        if self.since is not None or self.until is not None:
+            when = _parse_iso_utc(warc_date)
+            if when is None:
+                return "date"
+            if (self.since is not None and when < self.since) or (
+                self.until is not None and when >= self.until
+            ):
+                return "date"
+        return None
+
+
+def _parse_option_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value.strip())
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _host(url: str | None) -> str:
+    # no urllib: a malformed target URI must not raise here
+    rest = (url or "").partition("://")[2]
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    return host.rsplit(":", 1)[0].lower().rstrip(".") if not host.startswith("[") else host
+
+
 def iter_records(
     path: Path,
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
     counters: Counter[str] | None = None,
+    warc_filter: WarcFilter | None = None,
 ) -> Iterator[RawRecord | Failure]:
     """Yield every record of one input file as a RawRecord, or a Failure when it cannot be read.
 
@@ -139,6 +200,9 @@ def iter_records(
     counted in `counters["warc_skipped_<type>"]`; any other record type is a
     "warc_not_response" Failure. Non-2xx responses fail with "http_<status>", non-HTML
     Content-Types with "not_html" (no Content-Type is taken as HTML).
+
+    `warc_filter`: WARC records it rejects are skipped unread and counted in
+    `counters["warc_filtered_domain"]` / `counters["warc_filtered_date"]`.
 
     `counters`, when given, is incremented in place (also by skipped records, which yield
     nothing): pass one Counter to several calls to total a run.
@@ -157,7 +221,7 @@ def iter_records(
         if input_format == "jsonl":
             yield from _jsonl_records(path, compressed, max_record_bytes, counters)
         elif input_format == "warc":
-            yield from _warc_records(path, max_record_bytes, counters)
+            yield from _warc_records(path, max_record_bytes, counters, warc_filter)
         else:
             yield from _single_record(
                 path, input_format, content_kind, compressed, max_record_bytes
@@ -172,10 +236,11 @@ def iter_all(
     paths: Iterable[Path],
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
     counters: Counter[str] | None = None,
+    warc_filter: WarcFilter | None = None,
 ) -> Iterator[RawRecord | Failure]:
     """`iter_records` over every path, in order."""
     for path in paths:
-        yield from iter_records(path, max_record_bytes, counters)
+        yield from iter_records(path, max_record_bytes, counters, warc_filter)
 
 
 # ---------------------------------------------------------------- single-record files
@@ -352,7 +417,9 @@ def _rest_failure(uri: str, lines_read: int, error_type: str, error: BaseExcepti
 # ---------------------------------------------------------------- WARC
 
 
-def _warc_records(path: Path, limit: int, counters: Counter[str]) -> Iterator[RawRecord | Failure]:
+def _warc_records(
+    path: Path, limit: int, counters: Counter[str], warc_filter: WarcFilter | None
+) -> Iterator[RawRecord | Failure]:
     uri = str(path)
     try:
         file_size = path.stat().st_size
@@ -380,7 +447,7 @@ def _warc_records(path: Path, limit: int, counters: Counter[str]) -> Iterator[Ra
                     pending.raw_size = max(pos - pending_pos, 0) or pending.raw_size
                     yield pending
                     pending = None
-                result = _warc_result(record, f"{uri}#offset={pos}", limit, counters)
+                result = _warc_result(record, f"{uri}#offset={pos}", limit, counters, warc_filter)
                 if result is not None:
                     pending, pending_pos = result, pos
         except Exception as error:  # noqa: BLE001 - FastWARC raises OSError, ValueError...
@@ -401,15 +468,25 @@ def _warc_records(path: Path, limit: int, counters: Counter[str]) -> Iterator[Ra
 
 
 def _warc_result(
-    record: WarcRecord, uri: str, limit: int, counters: Counter[str]
+    record: WarcRecord,
+    uri: str,
+    limit: int,
+    counters: Counter[str],
+    warc_filter: WarcFilter | None = None,
 ) -> RawRecord | Failure | None:
-    """What one WARC record turns into: None for a companion record (counted)."""
+    """What one WARC record turns into: None for a companion or filtered record (counted)."""
     record_type = record.record_type
     companion = _WARC_COMPANIONS.get(int(record_type))
     if companion is not None:
         counters[f"warc_skipped_{companion}"] += 1
         return None
     url = _target_uri(record.headers.get("WARC-Target-URI"))
+    if warc_filter is not None:
+        # before the HTTP block is parsed: the body of a filtered record is never read
+        why = warc_filter.reason(url, record.headers.get("WARC-Date"))
+        if why is not None:
+            counters[f"warc_filtered_{why}"] += 1
+            return None
     size = record.content_length
     if record_type != WarcRecordType.response:
         name = record.headers.get("WARC-Type") or str(record_type)
@@ -554,7 +631,7 @@ def _supported_suffix(path: Path) -> str | None:
 
 
 def _is_hidden(name: str) -> bool:
-    return name.startswith((".", "_"))
+    return name.startswith((".", "_")) or name.endswith(".part")
 
 
 def _parse_iso_utc(value: object) -> datetime | None:

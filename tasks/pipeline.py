@@ -26,7 +26,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Protocol
 
-from tasks.load import iter_all, list_inputs
+from tasks.load import WarcFilter, iter_all, list_inputs
 from tasks.pool import WorkerPool
 from tasks.records import ExtractOptions, Failure, RawRecord
 from tasks.write import (
@@ -68,6 +68,8 @@ class ProcessConfig:
     batch_bytes: int = 32 * 2**20  # a batch also closes at this many raw bytes (bounded memory)
     doc_timeout: float = 60.0  # seconds one document may take before its worker is killed
     max_record_bytes: int = 10 * 2**20  # larger records are quarantined (load, too_large)
+    # CC-NEWS backfills: keep only these WARC records; the others are counted in load_notes
+    warc_filter: WarcFilter | None = None
 
     @property
     def worker_count(self) -> int:
@@ -191,7 +193,9 @@ def run_process(
     options = ExtractOptions(crawl_date=config.crawl_date, pipeline_version=ctx.pipeline_version)
     try:
         with WorkerPool(config.worker_count, EXTRACT_HANDLER, options, config.doc_timeout) as pool:
-            items = iter_all(inputs, config.max_record_bytes, counters=load_counters)
+            items = iter_all(
+                inputs, config.max_record_bytes, load_counters, warc_filter=config.warc_filter
+            )
             batches = make_batches(items, config.batch_size, config.batch_bytes)
             summaries = _run_batches(batches, pool, ctx, submit, config.worker_count * 2, progress)
             workers_replaced = pool.replaced
@@ -215,6 +219,7 @@ def run_process(
             "batch_size": config.batch_size,
             "doc_timeout_s": config.doc_timeout,
             "max_record_bytes": config.max_record_bytes,
+            "warc_filter": _filter_config(config.warc_filter),
         },
         "inputs": {"location": str(config.input), "files": len(inputs)},
         "outputs": {
@@ -230,8 +235,9 @@ def run_process(
             "quarantined_by_reason": {
                 f"{stage}/{error}": n for (stage, error), n in sorted(failures.items())
             },
-            # records that are not articles (WARC warcinfo/request/metadata) and
-            # loader notes such as JSONL lines whose fetched_at could not be read
+            # records that are not articles (WARC warcinfo/request/metadata), WARC records
+            # left out by the warc_filter (warc_filtered_domain/_date), and loader notes
+            # such as JSONL lines whose fetched_at could not be read
             "load_notes": dict(sorted(load_counters.items())),
             "batches": len(summaries),
             "workers_replaced": workers_replaced,
@@ -286,6 +292,16 @@ def _run_batches(
     while in_flight:
         collect_oldest()
     return done
+
+
+def _filter_config(warc_filter: WarcFilter | None) -> dict[str, Any] | None:
+    if warc_filter is None:
+        return None
+    return {
+        "domains": list(warc_filter.domains),
+        "since": warc_filter.since.isoformat() if warc_filter.since else None,
+        "until": warc_filter.until.isoformat() if warc_filter.until else None,
+    }
 
 
 def _versions() -> dict[str, str]:

@@ -18,7 +18,7 @@ from conftest import DEMO_RAW
 
 from flows.deployments import load_deployments, runner_deployments
 from flows.local_server import local_prefect_server, stop_process_group
-from tasks.dates import raw_partition
+from tasks.rawzone import partition_dir
 
 BIN = Path(sys.executable).parent
 DAYS = [date(2025, 3, 17), date(2025, 3, 18), date(2025, 3, 19)]
@@ -37,7 +37,10 @@ def test_prefect_yaml_declares_the_nightly_cron_and_a_manual_backfill() -> None:
 
 
 def test_served_deployments_take_the_schedule_from_the_yaml_and_a_timezone_override() -> None:
-    deployments = {d.name: d for d in runner_deployments("raw", "out", "Europe/Dublin")}
+    deployments = {
+        d.name: d for d in runner_deployments("raw", "out", "Europe/Dublin", sources="s.toml")
+    }
+    assert deployments["newsflow-nightly"].parameters["sources"] == "s.toml"
     schedule = deployments["newsflow-nightly"].schedules[0].schedule
     assert (schedule.cron, schedule.timezone) == ("0 2 * * *", "Europe/Dublin")
     assert deployments["newsflow-backfill"].parameters == {"raw_root": "raw", "output": "out"}
@@ -111,7 +114,7 @@ def test_served_backfill_triggered_through_the_api_is_idempotent(prefect_server,
     api, env = prefect_server
     raw, out = tmp_path / "raw", tmp_path / "out"
     for day in DAYS:
-        shutil.copytree(DEMO_RAW, raw_partition(raw, day))
+        shutil.copytree(DEMO_RAW, partition_dir(raw, day))
     log = tmp_path / "serve.log"
     with open(log, "wb") as log_file:
         serve = subprocess.Popen(

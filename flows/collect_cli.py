@@ -1,0 +1,58 @@
+"""`newsflow collect`: the command, registered in flows/cli.py."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+console = Console(stderr=True)
+
+
+def collect(
+    sources: Annotated[Path, typer.Argument(help="Sources config (TOML), see docs/collect.md.")],
+    crawl_date: Annotated[str, typer.Option("--date", help="Crawl date YYYY-MM-DD.")],
+    raw: Annotated[Path, typer.Option("--raw", help="Raw zone root.")] = Path("raw"),
+    refetch: Annotated[
+        bool, typer.Option(help="Fetch URLs already archived on other dates again.")
+    ] = False,
+) -> None:
+    """Fetch the URLs, feeds and sitemaps in SOURCES politely into RAW as WARC."""
+    from tasks.collect import load_config, run_collect
+    from tasks.collect_report import summary_lines
+
+    try:
+        day = date.fromisoformat(crawl_date)
+    except ValueError as err:
+        raise typer.BadParameter(f"{crawl_date!r} is not a YYYY-MM-DD date") from err
+    try:
+        config = load_config(sources, day, raw, refetch=refetch)
+    except (OSError, ValueError) as err:
+        console.print(f"[red]error:[/] {err}")
+        raise typer.Exit(2) from err
+    bar = Progress(
+        TextColumn("[bold]collecting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("articles"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    )
+    with bar:
+        task_id = bar.add_task("articles", total=None)
+        try:
+            summary = run_collect(
+                config, progress=lambda done, todo: bar.update(task_id, completed=done, total=todo)
+            )
+        except Exception as err:  # the run itself failed (lock held, disk full): say why
+            console.print(f"[red]collect failed:[/] {type(err).__name__}: {err}")
+            raise typer.Exit(1) from err
+    for line in summary_lines(summary):
+        typer.echo(line)

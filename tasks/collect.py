@@ -1,0 +1,481 @@
+"""`collect`: fetch the day's news politely into the raw zone as WARC (no Prefect inside).
+
+    sources (TOML) -> homepages -> feeds + sitemaps (indexes followed) + URL lists
+      -> article-like URLs (courlan) -> minus URLs already in the raw zone (seen index)
+      -> polite fetches (tasks.fetch) -> WARC files + a log line per URL (tasks.rawzone)
+
+`run_collect(config)` is the one entry point: the CLI and the Prefect flow call it. It returns
+a summary dict (also written next to the log) and never raises for a bad URL or server: those
+end as log lines with a reason. Config format: docs/collect.md, infra/sources.example.toml.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+import tomllib
+import urllib.robotparser
+import uuid
+from collections import Counter, defaultdict, deque
+from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from tasks import discover
+from tasks.fetch import (
+    ANY_TYPE,
+    HTML_TYPES,
+    Fetch,
+    Fetcher,
+    FetchResult,
+    FetchSettings,
+    host_key,
+)
+from tasks.rawzone import (
+    CollectLog,
+    RollingWarcWriter,
+    SeenIndex,
+    aux_dir,
+    collect_lock,
+    log_dir,
+    partition_dir,
+    recover,
+    write_seen_list,
+)
+
+__all__ = ["CollectConfig", "Sources", "load_config", "run_collect"]
+
+Progress = Callable[[int, int], None]  # (article URLs done, article URLs to fetch)
+
+
+@dataclass(slots=True)
+class Sources:
+    url_lists: list[str] = field(default_factory=list)  # files, one URL per line ('#' comments)
+    feeds: list[str] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)
+    homepages: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class CollectConfig:
+    sources: Sources
+    crawl_date: date
+    raw_root: str
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    refetch: bool = False  # fetch URLs archived on other dates again
+    respect_robots: bool = True
+    max_urls: int = 0  # article URLs fetched per run, 0: no limit
+    max_sitemap_depth: int = 3  # index -> sitemap -> ... levels followed
+    max_sitemaps: int = 1000
+    warc_max_bytes: int = 1_000_000_000  # a WARC file is closed once past this size
+    seen_window_days: int = 0  # other dates' seen URLs loaded: within N days; 0 = all
+    run_id: str = ""
+
+
+def load_config(
+    path: str | Path, crawl_date: date, raw_root: str | Path, refetch: bool = False
+) -> CollectConfig:
+    """Read a sources TOML file (see infra/sources.example.toml). Raises ValueError if invalid."""
+    path = Path(path)
+    with open(path, "rb") as handle:
+        try:
+            data = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as error:
+            raise ValueError(f"{path}: not valid TOML: {error}") from error
+    data = dict(data)
+    sources_table = data.pop("sources", {})
+    fetch_table = dict(data.pop("fetch", {}))
+    collect_table = data.pop("collect", {})
+    if data:
+        raise ValueError(f"{path}: unknown table(s) {sorted(data)}")
+    sources = Sources(**_known(Sources, sources_table, f"{path} [sources]"))
+    # URL list files are relative to the config file
+    sources.url_lists = [str((path.parent / p).resolve()) for p in sources.url_lists]
+    if "allow_private" in fetch_table:
+        fetch_table["allow_private"] = tuple(fetch_table["allow_private"])
+    settings = FetchSettings(**_known(FetchSettings, fetch_table, f"{path} [fetch]"))
+    options = _known(CollectConfig, collect_table, f"{path} [collect]")
+    for reserved in ("sources", "crawl_date", "raw_root", "fetch", "refetch", "run_id"):
+        if reserved in options:
+            raise ValueError(f"{path} [collect]: {reserved} is not a config key")
+    return CollectConfig(
+        sources=sources,
+        crawl_date=crawl_date,
+        raw_root=str(raw_root),
+        fetch=settings,
+        refetch=refetch,
+        **options,
+    )
+
+
+def _known(cls: type, table: dict[str, Any], where: str) -> dict[str, Any]:
+    names = {f.name for f in fields(cls)}
+    unknown = sorted(set(table) - names)
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {unknown}")
+    return dict(table)
+
+
+def run_collect(config: CollectConfig, progress: Progress | None = None) -> dict[str, Any]:
+    """Collect one crawl date into `config.raw_root`; returns the summary."""
+    if not config.run_id:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        config.run_id = f"{config.crawl_date.isoformat()}_{stamp}_{uuid.uuid4().hex[:8]}"
+    with collect_lock(config.raw_root, config.crawl_date):
+        recovered = recover(config.raw_root, config.crawl_date)
+        return asyncio.run(_Collector(config, progress, recovered).run())
+
+
+class _Robots:
+    """robots.txt per host, fetched once (through the same gate) and cached for the run.
+
+    2xx: parsed, Crawl-delay applied; 4xx (not 429): no rules, everything allowed (RFC 9309);
+    5xx, 429 after retries, timeouts, connection errors: the host is treated as fully
+    disallowed for this run (RFC 9309 "unreachable"), its URLs fail with robots_unavailable.
+    A host the SSRF guard refuses or DNS does not know fails its URLs with that reason.
+    """
+
+    def __init__(self, collector: _Collector) -> None:
+        self._collector = collector
+        self._rules: dict[str, urllib.robotparser.RobotFileParser | str | None] = {}
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        agent = collector.config.fetch.user_agent
+        self.agent = agent.split("/", 1)[0].split()[0] if agent.strip() else "*"
+
+    async def refusal(self, url: str) -> str | None:
+        if not self._collector.config.respect_robots:
+            return None
+        key = host_key(url)
+        async with self._locks[key]:
+            if key not in self._rules:
+                self._rules[key] = await self._load(url)
+        rules = self._rules[key]
+        if isinstance(rules, str):
+            return rules  # robots_unavailable, ssrf_refused or dns_error
+        if isinstance(rules, urllib.robotparser.RobotFileParser) and not rules.can_fetch(
+            self.agent, url
+        ):
+            return "robots_disallowed"
+        return None
+
+    def sitemaps(self, url: str) -> list[str]:
+        rules = self._rules.get(host_key(url))
+        if isinstance(rules, urllib.robotparser.RobotFileParser):
+            return list(rules.site_maps() or [])
+        return []
+
+    async def _load(self, url: str) -> urllib.robotparser.RobotFileParser | str | None:
+        parts = urlsplit(url)
+        robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
+        result = await self._collector.fetch_aux(robots_url, "robots", accept=ANY_TYPE)
+        final = result.final
+        if result.ok and final is not None:
+            parser = urllib.robotparser.RobotFileParser(robots_url)
+            text = discover.body_text(
+                final.body, final.header("Content-Encoding"), self._collector.limit
+            )
+            parser.parse(text.splitlines())
+            self._collector.fetcher.set_crawl_delay(url, parser.crawl_delay(self.agent))
+            return parser
+        if result.reason in ("ssrf_refused", "dns_error"):
+            return result.reason  # the host itself is refused or does not exist
+        if final is not None and 400 <= final.status < 500 and final.status != 429:
+            return None
+        return "robots_unavailable"
+
+
+class _Collector:
+    def __init__(self, config: CollectConfig, progress: Progress | None, recovered: list[str]):
+        self.config = config
+        self.progress = progress
+        self.recovered = recovered
+        self.limit = config.fetch.max_body_bytes
+        self.fetcher = Fetcher(config.fetch)
+        self.robots = _Robots(self)
+        self.outcomes: Counter[str] = Counter()  # "fetched", "skipped/<why>", "failed/<why>"
+        self.discovery: Counter[str] = Counter()
+        self.bytes = 0
+        self.articles_fetched = 0
+        day, run = config.crawl_date.isoformat(), config.run_id
+        info = {
+            "software": "newsflow collect",
+            "operator-user-agent": config.fetch.user_agent,
+            "robots": "obey" if config.respect_robots else "ignore",
+            "crawl-date": day,
+            "run-id": run,
+        }
+        raw = config.raw_root
+        self.articles = RollingWarcWriter(
+            partition_dir(raw, config.crawl_date),
+            f"newsflow-{day}-{run.split('_', 1)[-1]}",
+            config.warc_max_bytes,
+            info,
+            on_commit=lambda path, urls: write_seen_list(raw, config.crawl_date, path, urls),
+        )
+        self.aux = RollingWarcWriter(
+            aux_dir(raw, config.crawl_date),
+            f"newsflow-aux-{day}-{run.split('_', 1)[-1]}",
+            config.warc_max_bytes,
+            info,
+        )
+        self.log = CollectLog(log_dir(raw, config.crawl_date) / f"{run}.jsonl")
+        # WARC writing (gzip, digests) is CPU work: one thread does it in order, off the event
+        # loop (zlib and hashlib release the GIL), so fetching goes on meanwhile.
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-writer")
+
+    # ------------------------------------------------------------------ the run
+
+    async def run(self) -> dict[str, Any]:
+        started = time.monotonic()
+        try:
+            async with self.fetcher:
+                candidates = await self._discover()
+                to_fetch = self._select(candidates)
+                done = 0
+
+                async def fetch_one(url: str) -> None:
+                    nonlocal done
+                    await self._fetch_article(url)
+                    done += 1
+                    if self.progress:
+                        self.progress(done, len(to_fetch))
+
+                if self.progress:
+                    self.progress(0, len(to_fetch))
+                await _by_host(to_fetch, fetch_one, self.config.fetch.per_host_concurrency)
+        finally:
+            # after every queued write (one thread, in order)
+            self._writer.submit(self.articles.close).result()
+            self._writer.submit(self.aux.close).result()
+            self._writer.shutdown()
+            self.log.close()
+        return self._summary(time.monotonic() - started, len(candidates), len(to_fetch))
+
+    async def _discover(self) -> list[str]:
+        """Every candidate article URL, in source order, before filtering."""
+        sources = self.config.sources
+        found: list[str] = []
+        for list_file in sources.url_lists:
+            found.extend(self._read_url_list(list_file))
+
+        feeds = list(sources.feeds)
+        sitemaps = list(sources.sitemaps)
+
+        async def homepage(url: str) -> None:
+            result = await self.fetch_aux(url, "homepage", accept=HTML_TYPES)
+            if result.ok and result.final is not None:
+                announced = discover.homepage_feeds(result.final_url or url, self._text(result))
+                self.discovery["feeds_from_homepages"] += len(announced)
+                feeds.extend(announced)
+                if not announced:  # no feed: the sitemaps robots.txt lists
+                    listed = self.robots.sitemaps(url)
+                    self.discovery["sitemaps_from_robots"] += len(listed)
+                    sitemaps.extend(listed)
+
+        await _by_host(discover.unique(sources.homepages), homepage, 1)
+
+        async def feed(url: str) -> None:
+            result = await self.fetch_aux(url, "feed", accept=ANY_TYPE)
+            if result.ok:
+                links = discover.feed_links(result.final_url or url, self._text(result))
+                self.discovery["links_from_feeds"] += len(links)
+                found.extend(links)
+
+        await _by_host(discover.unique(feeds), feed, 1)
+
+        visited: set[str] = set()
+        level = discover.unique(sitemaps)
+        for _depth in range(self.config.max_sitemap_depth + 1):
+            level = [u for u in level if u not in visited][
+                : max(0, self.config.max_sitemaps - len(visited))
+            ]
+            if not level:
+                break
+            visited.update(level)
+            nested: list[str] = []
+
+            async def sitemap(url: str, nested: list[str] = nested) -> None:
+                result = await self.fetch_aux(url, "sitemap", accept=ANY_TYPE)
+                if result.ok:
+                    pages, children = discover.sitemap_links(
+                        result.final_url or url, self._text(result)
+                    )
+                    self.discovery["links_from_sitemaps"] += len(pages)
+                    found.extend(pages)
+                    nested.extend(children)
+
+            await _by_host(level, sitemap, 1)
+            level = discover.unique(nested)
+        self.discovery["sitemaps_not_followed"] += len([u for u in level if u not in visited])
+        return found
+
+    def _read_url_list(self, path: str) -> list[str]:
+        try:
+            with open(path, encoding="utf-8") as lines:
+                urls = [line.strip() for line in lines]
+        except (OSError, UnicodeDecodeError) as error:
+            self._log(path, "url_list", "failed", "unreadable_list", detail=str(error))
+            return []
+        urls = [u for u in urls if u and not u.startswith("#")]
+        self.discovery["links_from_url_lists"] += len(urls)
+        return urls
+
+    def _select(self, candidates: list[str]) -> list[str]:
+        """Article-like, not yet archived, within max_urls. Every other candidate is logged."""
+        config = self.config
+        seen = SeenIndex(config.raw_root, config.crawl_date, config.seen_window_days)
+        selected: dict[str, None] = {}
+        for raw_url in candidates:
+            url = discover.article_url(raw_url)
+            if url is None:
+                self._log(raw_url, "article", "skipped", "not_article_like")
+                continue
+            if url in selected:
+                self.discovery["duplicates_in_run"] += 1
+                continue
+            why = seen.status(url, self.config.refetch)
+            if why is not None:
+                self._log(url, "article", "skipped", why)
+                continue
+            if self.config.max_urls and len(selected) >= self.config.max_urls:
+                self._log(url, "article", "skipped", "over_max_urls")
+                continue
+            selected[url] = None
+        return list(selected)
+
+    # ------------------------------------------------------------------ fetching
+
+    async def fetch_aux(self, url: str, kind: str, accept: tuple[str, ...]) -> FetchResult:
+        """Fetch a non-article (robots.txt, feed, sitemap, homepage): all of it to _aux."""
+        allowed = None if kind == "robots" else self.robots.refusal
+        result = await self.fetcher.fetch(url, accept=accept, allowed=allowed)
+        for exchange in result.exchanges:
+            if exchange.complete:
+                await self._archive(self.aux, exchange)
+        self.discovery[f"{kind}_{'fetched' if result.ok else 'failed'}"] += 1
+        self._log_result(result, kind)
+        return result
+
+    async def _fetch_article(self, url: str) -> None:
+        try:
+            result = await self.fetcher.fetch(url, accept=HTML_TYPES, allowed=self.robots.refusal)
+        except Exception as error:  # noqa: BLE001 - a bug must cost one URL, not the run
+            self._log(url, "article", "failed", "collect_error", detail=repr(error)[:300])
+            return
+        for exchange in result.exchanges:
+            if not exchange.complete:
+                continue
+            if result.ok and exchange is result.final:
+                await self._archive(self.articles, exchange, discover.unique([url, exchange.url]))
+            else:  # hops, retried attempts, error pages: archived, but not as articles
+                await self._archive(self.aux, exchange)
+        if result.ok:
+            self.articles_fetched += 1
+        self._log_result(result, "article")
+
+    async def _archive(
+        self, writer: RollingWarcWriter, exchange: Fetch, urls: list[str] | None = None
+    ) -> None:
+        self.bytes += len(exchange.body)
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._writer, writer.write, exchange, urls)
+
+    def _text(self, result: FetchResult) -> str:
+        final = result.final
+        assert final is not None
+        return discover.body_text(final.body, final.header("Content-Encoding"), self.limit)
+
+    # ------------------------------------------------------------------ accounting
+
+    def _log_result(self, result: FetchResult, kind: str) -> None:
+        final = result.final
+        self._log(
+            result.url,
+            kind,
+            "fetched" if result.ok else "failed",
+            result.reason,
+            detail=result.detail if not result.ok else "",
+            final_url=result.final_url,
+            status=final.status if final else None,
+            fetched_at=final.started_at.isoformat() if final else None,
+            bytes=len(final.body) if final else 0,
+            attempts=len(result.exchanges),
+        )
+
+    def _log(self, url: str, kind: str, outcome: str, reason: str | None, **extra: Any) -> None:
+        if kind == "article":
+            self.outcomes[outcome if reason is None else f"{outcome}/{reason}"] += 1
+        self.log.write({"url": url, "kind": kind, "outcome": outcome, "reason": reason, **extra})
+
+    def _summary(self, elapsed: float, candidates: int, to_fetch: int) -> dict[str, Any]:
+        config = self.config
+        fetched = self.outcomes.get("fetched", 0)
+        by = defaultdict(dict)
+        for name, count in sorted(self.outcomes.items()):
+            if "/" in name:
+                outcome, reason = name.split("/", 1)
+                by[outcome][reason] = count
+        summary = {
+            "run_id": config.run_id,
+            "crawl_date": config.crawl_date.isoformat(),
+            "raw_root": str(config.raw_root),
+            "candidates": candidates,
+            "to_fetch": to_fetch,
+            "fetched": fetched,
+            "skipped": dict(by["skipped"]),
+            "failed": dict(by["failed"]),
+            "discovery": dict(sorted(self.discovery.items())),
+            "requests": self.fetcher.requests,
+            "bytes": self.bytes,
+            "elapsed_s": round(elapsed, 3),
+            "requests_per_s": round(self.fetcher.requests / max(elapsed, 1e-9), 2),
+            "pages_per_s": round(fetched / max(elapsed, 1e-9), 2),
+            "warc_files": [str(p) for p in self.articles.committed],
+            "aux_warc_files": [str(p) for p in self.aux.committed],
+            "log": str(self.log.path),
+            "recovered_from_crash": self.recovered,
+            "config": {
+                "fetch": {k: v for k, v in asdict(config.fetch).items() if k != "resolve"},
+                "refetch": config.refetch,
+                "respect_robots": config.respect_robots,
+                "max_urls": config.max_urls,
+            },
+        }
+        # every article URL that was selected ends fetched or failed: the accounting closes
+        ended = fetched + sum(by["failed"].values())
+        summary["accounted"] = ended == to_fetch
+        path = self.log.path.with_name(f"{config.run_id}.summary.json")
+        _write_json(path, summary)
+        summary["summary_file"] = str(path)
+        return summary
+
+
+async def _by_host(
+    urls: Iterable[str], handle: Callable[[str], Awaitable[None]], per_host: int
+) -> None:
+    """Run `handle` over `urls` with `per_host` workers per host, all hosts at once.
+
+    One worker coroutine per host (not per URL): a million URLs do not become a million
+    coroutines. The Fetcher's gates and global semaphore do the actual limiting.
+    """
+    queues: defaultdict[str, deque[str]] = defaultdict(deque)
+    for url in urls:
+        queues[host_key(url)].append(url)
+
+    async def drain(queue: deque[str]) -> None:
+        while queue:
+            await handle(queue.popleft())
+
+    await asyncio.gather(*(drain(q) for q in queues.values() for _ in range(per_host)))
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    temp = path.with_name(path.name + ".tmp")
+    temp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(temp, temp.with_name(path.name))

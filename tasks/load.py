@@ -55,6 +55,10 @@ import brotli  # a FastWARC dependency
 from fastwarc.warc import ArchiveIterator, WarcRecord, WarcRecordType
 
 from tasks.records import Failure, RawRecord
+from tasks.storage import S3Options, StorageError, StoredFile, is_s3_uri, list_stored_files
+
+# A local file or an object on S3 (same interface: name, stat(), open(), str()).
+InputFile = Path | StoredFile
 
 __all__ = [
     "DEFAULT_MAX_RECORD_BYTES",
@@ -94,8 +98,11 @@ _SKIP_CHUNK = 64 * 1024
 _CHUNK_SIZE = re.compile(rb"[0-9a-fA-F]{1,16}")
 
 
-def list_inputs(root: str | Path) -> list[Path]:
+def list_inputs(root: str | Path, s3: S3Options | None = None) -> list[InputFile]:
     """The input files under `root` (a file, or a folder walked recursively), sorted.
+
+    `root` may be an s3://bucket/prefix URI (objects listed the same way, see
+    `tasks.storage.list_stored_files`; `s3` says how to reach the endpoint).
 
     Files and folders whose name starts with "." or "_" are skipped (hidden files, `_runs/`,
     `_SUCCESS`, `_temporary/`), unless `root` itself names the file. Files with an unsupported
@@ -103,6 +110,8 @@ def list_inputs(root: str | Path) -> list[Path]:
     instead of dropping them silently. Raises FileNotFoundError for a missing root and OSError
     for a folder that cannot be listed: a run must not go on with part of its inputs.
     """
+    if is_s3_uri(root):
+        return list(list_stored_files(str(root), s3))
     root = Path(root)
     if not root.is_dir():
         if not root.exists():
@@ -120,7 +129,7 @@ def list_inputs(root: str | Path) -> list[Path]:
 
 
 def iter_records(
-    path: Path,
+    path: InputFile | str,
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
     counters: Counter[str] | None = None,
 ) -> Iterator[RawRecord | Failure]:
@@ -142,8 +151,11 @@ def iter_records(
 
     `counters`, when given, is incremented in place (also by skipped records, which yield
     nothing): pass one Counter to several calls to total a run.
+
+    A StorageError (S3 unreachable, credentials refused, after retries) is raised, not
+    quarantined: an outage must fail the run, not empty the partition.
     """
-    path = Path(path)
+    path = path if isinstance(path, StoredFile) else Path(path)
     suffix = _supported_suffix(path)
     if suffix is None:
         yield _failure(
@@ -162,6 +174,8 @@ def iter_records(
             yield from _single_record(
                 path, input_format, content_kind, compressed, max_record_bytes
             )
+    except StorageError:
+        raise
     except OSError as error:  # the readers handle their own; this is the safety net
         yield _failure(str(path), input_format, "io_error", _describe(error))
     except Exception as error:  # noqa: BLE001 - a loader bug must not stop the whole run
@@ -169,7 +183,7 @@ def iter_records(
 
 
 def iter_all(
-    paths: Iterable[Path],
+    paths: Iterable[InputFile],
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
     counters: Counter[str] | None = None,
 ) -> Iterator[RawRecord | Failure]:
@@ -182,7 +196,7 @@ def iter_all(
 
 
 def _single_record(
-    path: Path, input_format: str, content_kind: str, compressed: bool, limit: int
+    path: InputFile, input_format: str, content_kind: str, compressed: bool, limit: int
 ) -> Iterator[RawRecord | Failure]:
     uri = str(path)
     try:
@@ -197,8 +211,7 @@ def _single_record(
         yield _too_large(uri, input_format, stored_size, limit, stored_size)
         return
     try:
-        opener = gzip.open if compressed else open
-        with opener(path, "rb") as stream:
+        with _open(path, compressed) as stream:
             # Reading one byte past the limit is how a too-large .gz is noticed without
             # decompressing all of it.
             content = stream.read(limit + 1)
@@ -229,14 +242,14 @@ def _single_record(
 
 
 def _jsonl_records(
-    path: Path, compressed: bool, limit: int, counters: Counter[str]
+    path: InputFile, compressed: bool, limit: int, counters: Counter[str]
 ) -> Iterator[RawRecord | Failure]:
     uri = str(path)
     try:
         if path.stat().st_size == 0:
             yield _failure(uri, "jsonl", "empty", "empty file")
             return
-        stream = gzip.open(path, "rb") if compressed else open(path, "rb")  # noqa: SIM115
+        stream = _open(path, compressed)
     except OSError as error:
         yield _failure(uri, "jsonl", "io_error", _describe(error))
         return
@@ -352,14 +365,16 @@ def _rest_failure(uri: str, lines_read: int, error_type: str, error: BaseExcepti
 # ---------------------------------------------------------------- WARC
 
 
-def _warc_records(path: Path, limit: int, counters: Counter[str]) -> Iterator[RawRecord | Failure]:
+def _warc_records(
+    path: InputFile, limit: int, counters: Counter[str]
+) -> Iterator[RawRecord | Failure]:
     uri = str(path)
     try:
         file_size = path.stat().st_size
         if file_size == 0:
             yield _failure(uri, "warc", "empty", "empty file")
             return
-        stream = open(path, "rb")  # noqa: SIM115 - closed by the with below
+        stream = path.open("rb")  # closed by the with below
     except OSError as error:
         yield _failure(uri, "warc", "io_error", _describe(error))
         return
@@ -383,6 +398,8 @@ def _warc_records(path: Path, limit: int, counters: Counter[str]) -> Iterator[Ra
                 result = _warc_result(record, f"{uri}#offset={pos}", limit, counters)
                 if result is not None:
                     pending, pending_pos = result, pos
+        except StorageError:
+            raise
         except Exception as error:  # noqa: BLE001 - FastWARC raises OSError, ValueError...
             if pending is not None:
                 yield pending
@@ -545,7 +562,33 @@ def _looks_like_markup(body: bytes) -> bool:
 # ---------------------------------------------------------------- small helpers
 
 
-def _supported_suffix(path: Path) -> str | None:
+def _open(path: InputFile, compressed: bool) -> IO[bytes]:
+    """A binary stream of the file, decompressed when `compressed`; closing it closes all."""
+    stream = path.open("rb")
+    if not compressed:
+        return stream
+    try:
+        return _ClosingGzip(stream)
+    except BaseException:
+        stream.close()
+        raise
+
+
+class _ClosingGzip(gzip.GzipFile):
+    """GzipFile over a stream it owns (gzip.open only owns files it opened by name)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        super().__init__(fileobj=raw, mode="rb")
+        self._raw = raw
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._raw.close()
+
+
+def _supported_suffix(path: InputFile) -> str | None:
     name = path.name.lower()
     for suffix in SUPPORTED_SUFFIXES:
         if name.endswith(suffix):

@@ -21,13 +21,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 from typing import Any, Protocol
 
 from tasks.extract import ExtractOptions, extract_record
 from tasks.load import iter_all, list_inputs
 from tasks.pool import WorkerPool
 from tasks.records import Failure, RawRecord
+from tasks.storage import S3Options, open_storage
 from tasks.write import (
     RunContext,
     articles_table,
@@ -63,6 +63,8 @@ class ProcessConfig:
     batch_bytes: int = 32 * 2**20  # a batch also closes at this many raw bytes (bounded memory)
     doc_timeout: float = 60.0  # seconds one document may take before its worker is killed
     max_record_bytes: int = 10 * 2**20  # larger records are quarantined (load, too_large)
+    # input/output may be s3://bucket/prefix URIs; None: NEWSFLOW_S3_* and the AWS chain
+    s3: S3Options | None = None
 
     @property
     def worker_count(self) -> int:
@@ -140,7 +142,7 @@ def run_process(
 ) -> dict[str, Any]:
     """Process one crawl date end to end; returns the run record (also written to _runs/)."""
     started = time.time()
-    output = Path(config.output)
+    output = open_storage(config.output, config.s3)
     ctx = RunContext(
         output=output,
         crawl_date=config.crawl_date,
@@ -148,7 +150,7 @@ def run_process(
         pipeline_version=pipeline_version(),
     )
     remove_stale_staging(output)
-    inputs = list_inputs(config.input)
+    inputs = list_inputs(config.input, config.s3)
     load_counters: Counter[str] = Counter()
     summaries: list[BatchSummary] = []
     options = ExtractOptions(crawl_date=config.crawl_date, pipeline_version=ctx.pipeline_version)
@@ -181,8 +183,8 @@ def run_process(
         },
         "inputs": {"location": str(config.input), "files": len(inputs)},
         "outputs": {
-            "articles": str(ctx.partition("articles")),
-            "quarantine": str(ctx.partition("quarantine")),
+            "articles": ctx.partition("articles"),
+            "quarantine": ctx.partition("quarantine"),
             "files": commit.files,
         },
         "counts": {
@@ -209,7 +211,7 @@ def run_process(
         },
         "peak_rss_mb": _peak_rss_mb(),
     }
-    record["run_record"] = str(write_run_record(output, ctx.run_id, record))
+    record["run_record"] = write_run_record(output, ctx.run_id, record)
     return record
 
 

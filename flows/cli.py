@@ -14,6 +14,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from flows.s3cli import S3Endpoint, use_s3_endpoint
+from flows.s3cli import cleanup as cleanup_command
+
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="newsflow: clean, queryable news."
 )
@@ -34,20 +37,29 @@ def _parse_date(value: str) -> date:
 
 @app.command()
 def process(
-    input: Annotated[Path, typer.Argument(help="A raw file or folder (html, txt, jsonl, warc).")],
+    input: Annotated[
+        str,
+        typer.Argument(
+            help="A raw file or folder, or s3://bucket/prefix (html, txt, jsonl, warc)."
+        ),
+    ],
     crawl_date: Annotated[
         str, typer.Option("--date", help="Crawl date YYYY-MM-DD of these records.")
     ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output root.")] = Path("data"),
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="Output root: a folder or s3://bucket/prefix.")
+    ] = "data",
     workers: Annotated[
         int | None, typer.Option(help="Extraction processes (default: all cores).")
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Records per batch task.")] = 200,
     doc_timeout: Annotated[float, typer.Option(help="Seconds one document may take.")] = 60.0,
+    s3_endpoint: S3Endpoint = None,
 ) -> None:
     """Process INPUT as the raw records of one crawl date into OUTPUT."""
     day = _parse_date(crawl_date)
-    if not input.exists():
+    use_s3_endpoint(s3_endpoint)
+    if not input.startswith("s3://") and not Path(input).exists():
         console.print(f"[red]error:[/] input {input} does not exist")
         raise typer.Exit(2)
     if workers is not None and workers < 1:
@@ -62,8 +74,8 @@ def process(
         PROGRESS_LISTENERS.append(listener)
         try:
             record = process_flow(
-                input=str(input),
-                output=str(output),
+                input=input,
+                output=output,
                 crawl_date=day.isoformat(),
                 workers=workers,
                 batch_size=batch_size,
@@ -79,12 +91,15 @@ def process(
 
 @app.command()
 def show(
-    output: Annotated[Path, typer.Argument(help="Output root written by `newsflow process`.")],
+    output: Annotated[str, typer.Argument(help="Output root written by `newsflow process`.")],
     crawl_date: Annotated[str, typer.Option("--date", help="Crawl date YYYY-MM-DD.")],
     limit: Annotated[int, typer.Option(help="Article rows to show.")] = 5,
+    s3_endpoint: S3Endpoint = None,
 ) -> None:
     """Query a committed date back from the Parquet: first articles and quarantine reasons."""
     from tasks.peek import first_articles, quarantine_reasons
+
+    use_s3_endpoint(s3_endpoint)
 
     day = _parse_date(crawl_date)
     articles = first_articles(output, day, limit)
@@ -141,6 +156,8 @@ def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     logging.getLogger("prefect").setLevel(logging.WARNING)
 
+
+app.command("cleanup")(cleanup_command)
 
 if __name__ == "__main__":
     app()

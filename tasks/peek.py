@@ -9,29 +9,27 @@ from typing import Any
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from schemas import PARTITIONING
+from tasks.read import committed_dataset
 
 _SHOWN = ["title", "source_domain", "published_at", "language", "authors", "word_count"]
 
 
-def _partition(output: Path, table: str) -> ds.Dataset | None:
-    root = Path(output) / table
-    if not root.exists():
-        return None
-    return ds.dataset(root, format="parquet", partitioning=PARTITIONING)
+def _partition(output: Path | str, table: str, crawl_date: date) -> ds.Dataset | None:
+    """The date's committed files (the manifest's list: local folder or s3://)."""
+    return committed_dataset(output, table, [crawl_date])
 
 
-def first_articles(output: Path, crawl_date: date, limit: int) -> list[dict[str, Any]]:
-    dataset = _partition(output, "articles")
+def first_articles(output: Path | str, crawl_date: date, limit: int) -> list[dict[str, Any]]:
+    dataset = _partition(output, "articles", crawl_date)
     if dataset is None:
         return []
     day = pc.field("crawl_date") == pc.scalar(crawl_date)
     return dataset.head(limit, columns=_SHOWN, filter=day).to_pylist()
 
 
-def quarantine_reasons(output: Path, crawl_date: date) -> list[tuple[str, str, int, str]]:
+def quarantine_reasons(output: Path | str, crawl_date: date) -> list[tuple[str, str, int, str]]:
     """(stage, error_type, rows, one example message) for a date's quarantine."""
-    dataset = _partition(output, "quarantine")
+    dataset = _partition(output, "quarantine", crawl_date)
     if dataset is None:
         return []
     day = pc.field("crawl_date") == pc.scalar(crawl_date)

@@ -42,6 +42,7 @@ LOCKS = "_locks"
 # Errors of a read that broke off mid-body (truncated response, reset, timeout): the open
 # stream resumes with a ranged GET instead of failing the whole input file.
 _RESUMABLE_READ_ATTEMPTS = 6
+_SKIP_BY_READING = 4 << 20  # a forward seek up to this far reads on instead of a new GET
 
 
 class StorageError(RuntimeError):
@@ -473,19 +474,23 @@ class S3Storage(Storage):
         return self._call("read", key, self.client.get_object, **kwargs)
 
     def read_json_etag(self, key: str) -> tuple[dict[str, Any] | None, str | None]:
+        """A small JSON object and its ETag (for a conditional write); (None, None) if missing."""
+        for attempt in range(_RESUMABLE_READ_ATTEMPTS):
+            try:
+                reply = self._get(key, 0, None)
+            except FileNotFoundError:
+                return None, None
+            try:
+                data = _read_body(reply)
+                break
+            except _BROKEN_READ as err:  # a small body: read it again whole
+                if attempt == _RESUMABLE_READ_ATTEMPTS - 1:
+                    raise _translate(err, "read", self.uri_of(key), self.options) from None
+                time.sleep(min(0.1 * 2**attempt, 5.0))
         try:
-            body = self._get(key, 0, None)
-        except FileNotFoundError:
-            return None, None
-        data = _read_body(body)
-        try:
-            return json.loads(data), body["ETag"]
+            return json.loads(data), reply["ETag"]
         except ValueError:
-            return None, body["ETag"]
-
-    def read_bytes(self, key: str) -> bytes:
-        with self.open_read(key) as stream:
-            return stream.read()
+            return None, reply["ETag"]
 
     # --- writing and deleting
 
@@ -710,6 +715,29 @@ class _S3Reader(io.RawIOBase):
 
     def readable(self) -> bool:
         return True
+
+    # FastWARC seeks (to skip record bodies): short forward seeks read on, others re-open.
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.size or 0}[whence]
+        target = max(base + offset, 0)
+        if self.body is not None and 0 < target - self.pos <= _SKIP_BY_READING:
+            scratch = bytearray(min(target - self.pos, 1 << 16))
+            while self.pos < target:
+                view = memoryview(scratch)[: target - self.pos]
+                if not self.readinto(view):
+                    break
+        elif target != self.pos:
+            if self.body is not None:
+                _best_effort(self.body.close)
+                self.body = None
+            self.pos = target
+        return self.pos
 
     def readinto(self, buffer: Any) -> int:
         if self.size is not None and self.pos >= self.size:

@@ -19,6 +19,7 @@ at any earlier point leaves the old partition untouched.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import time
@@ -36,9 +37,12 @@ from tasks.records import Failure
 from tasks.storage import (  # noqa: F401 - publish_directory re-exported for callers
     MANIFEST_NAME,
     Storage,
+    StorageError,
     open_storage,
     publish_directory,
 )
+
+log = logging.getLogger(__name__)
 
 ARTICLES = "articles"
 QUARANTINE = "quarantine"
@@ -324,7 +328,12 @@ def read_manifest(partition: Path | str) -> dict[str, Any] | None:
 
 
 def remove_staging(ctx: RunContext) -> None:
-    ctx.store.delete_prefix(ctx.staging)
+    """Best effort: runs in a `finally`, so it must not hide the error that got us here;
+    what it cannot delete is removed later by `remove_stale_staging` (`newsflow cleanup`)."""
+    try:
+        ctx.store.delete_prefix(ctx.staging)
+    except (OSError, StorageError) as err:
+        log.warning("could not remove staging %s: %s", ctx.store.uri_of(ctx.staging), err)
 
 
 def remove_stale_staging(

@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 ACCESS_KEY = "newsflow-test-key"
 SECRET_KEY = "newsflow-test-secret-5f0c1e"  # tests assert this never shows up anywhere
@@ -152,7 +152,7 @@ class Fault:
     instead of the answer: the server did it, the client does not know), "truncate" (send
     the headers and half the body, then close), "delay" (wait `delay_s`, then forward).
     Matches requests of operation `op` (get, put, copy, list, head, delete; None = any) whose
-    path contains `path_contains`; hits the matching requests number `first`, `first + 1`,
+    URL-decoded path contains `path_contains`; hits the matching requests number `first`, `first + 1`,
     ... `first + times - 1` (1-based; times=None: every one from `first` on).
     """
 
@@ -167,7 +167,7 @@ class Fault:
     fired: int = 0
 
     def hits(self, op: str, path: str) -> bool:
-        if (self.op and self.op != op) or self.path_contains not in path:
+        if (self.op and self.op != op) or self.path_contains not in unquote(path):
             return False
         self.seen += 1
         last = None if self.times is None else self.first + self.times - 1

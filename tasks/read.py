@@ -109,6 +109,31 @@ def read_committed(
     return dataset.to_table(columns=columns)
 
 
+def duckdb_connect(s3: S3Options | None = None) -> Any:
+    """A DuckDB connection with httpfs loaded and an S3 secret for `s3` (or the defaults).
+
+    httpfs comes from the PyPI package duckdb-extension-httpfs (same version as duckdb), so
+    nothing is downloaded at run time; without it, DuckDB's own `INSTALL httpfs` is tried.
+    """
+    import importlib.util
+
+    import duckdb
+
+    con = duckdb.connect()
+    spec = importlib.util.find_spec("duckdb_extension_httpfs")
+    bundled = None
+    if spec and spec.submodule_search_locations:
+        base = Path(next(iter(spec.submodule_search_locations)))
+        bundled = base / "extensions" / f"v{duckdb.__version__}" / "httpfs.duckdb_extension"
+    if bundled is not None and bundled.exists():
+        con.execute(f"LOAD '{bundled}'")
+    else:
+        con.execute("INSTALL httpfs")
+        con.execute("LOAD httpfs")
+    con.execute(duckdb_secret_sql(s3))
+    return con
+
+
 def duckdb_secret_sql(s3: S3Options | None = None, name: str = "newsflow") -> str:
     """`CREATE SECRET` for DuckDB's httpfs with the same endpoint and credentials.
 

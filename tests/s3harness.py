@@ -152,8 +152,8 @@ class Fault:
     instead of the answer: the server did it, the client does not know), "truncate" (send
     the headers and half the body, then close), "delay" (wait `delay_s`, then forward).
     Matches requests of operation `op` (get, put, copy, list, head, delete; None = any) whose
-    URL-decoded path contains `path_contains`; hits the matching requests number `first`, `first + 1`,
-    ... `first + times - 1` (1-based; times=None: every one from `first` on).
+    URL-decoded path contains `path_contains`; hits the matching requests number `first`,
+    `first + 1`, ... `first + times - 1` (1-based; times=None: every one from `first` on).
     """
 
     kind: str

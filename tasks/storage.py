@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import fcntl
 import io
 import json
 import os
@@ -30,7 +31,8 @@ import random
 import shutil
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
@@ -196,13 +198,19 @@ class Storage:
     def delete_prefix(self, prefix: str) -> None:
         self.delete(e.key for e in self.list(prefix))
 
+    def commit_lock(self, name: str, owner: str) -> AbstractContextManager[Any]:
+        """Exclusive lock `name` (e.g. "crawl_date=2025-03-18") across processes and hosts,
+        held while a date's partitions are published, so two commits never interleave."""
+        raise NotImplementedError
+
     def publish_partition(
         self, staged: str, partition: str, run_id: str, manifest: dict[str, Any]
     ) -> list[str]:
         """Replace the partition folder `partition` with the files staged under `staged`.
 
         Atomic for readers that honour the manifest, which is written with `files` set to the
-        published names (returned). No staged files removes the partition.
+        published names (returned). No staged files removes the partition. The caller holds
+        `commit_lock` for the partition's date.
         """
         raise NotImplementedError
 
@@ -297,6 +305,18 @@ class LocalStorage(Storage):
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
+
+    @contextmanager
+    def commit_lock(self, name: str, owner: str) -> Iterator[None]:
+        # flock: released by the kernel when the holder dies, so no lease is needed
+        path = self.local_path(f"{LOCKS}/{name}.lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def publish_partition(
         self, staged: str, partition: str, run_id: str, manifest: dict[str, Any]
@@ -549,27 +569,24 @@ class S3Storage(Storage):
         # name, so copying in never overwrites a file a reader of the old manifest needs.
         published = [_name(k).replace("part-", f"part-{run_id}-", 1) for k in staged_files]
         manifest_key = f"{partition}/{MANIFEST_NAME}"
-        with self.partition_lock(partition, run_id):
-            _, old_etag = self.read_json_etag(manifest_key)
-            copied: list[str] = []
-            try:
-                for source, name in zip(staged_files, published, strict=True):
-                    target = f"{partition}/{name}"
-                    self.copy(source, target)
-                    copied.append(target)
-                self._replace_manifest(
-                    manifest_key, {**manifest, "files": published}, old_etag, run_id
-                )
-            except BaseException:
-                # nothing was published: take our copies out again so a plain glob of the
-                # partition shows the old generation only (best effort: the next commit of
-                # the date or `newsflow cleanup` removes whatever a dead process leaves)
-                _best_effort(lambda: self.delete(copied))
-                raise
-            keep = {*published, MANIFEST_NAME}
-            self.delete(e.key for e in self.list(partition) if _name(e.key) not in keep)
-            if not published:  # an empty date: no partition, as on local disk
-                self.delete([manifest_key])
+        _, old_etag = self.read_json_etag(manifest_key)
+        copied: list[str] = []
+        try:
+            for source, name in zip(staged_files, published, strict=True):
+                target = f"{partition}/{name}"
+                self.copy(source, target)
+                copied.append(target)
+            self._replace_manifest(manifest_key, {**manifest, "files": published}, old_etag, run_id)
+        except BaseException:
+            # nothing was published: take our copies out again so a plain glob of the
+            # partition shows the old generation only (best effort: the next commit of
+            # the date or `newsflow cleanup` removes whatever a dead process leaves)
+            _best_effort(lambda: self.delete(copied))
+            raise
+        keep = {*published, MANIFEST_NAME}
+        self.delete(e.key for e in self.list(partition) if _name(e.key) not in keep)
+        if not published:  # an empty date: no partition, as on local disk
+            self.delete([manifest_key])
         return published
 
     def _replace_manifest(
@@ -590,7 +607,8 @@ class S3Storage(Storage):
 
     def repair_partition(self, partition: str, older_than_s: float) -> list[str]:
         cutoff = time.time() - older_than_s
-        with self.partition_lock(partition, f"cleanup-{os.getpid()}-{random.getrandbits(32):x}"):
+        owner = f"cleanup-{os.getpid()}-{random.getrandbits(32):x}"
+        with self.commit_lock(_name(partition), owner):
             manifest = self.read_json(f"{partition}/{MANIFEST_NAME}") or {}
             keep = {*manifest.get("files", []), MANIFEST_NAME}
             orphans = [
@@ -599,17 +617,18 @@ class S3Storage(Storage):
             self.delete(orphans)
         return orphans
 
-    # --- the per-partition commit lock
+    # --- the per-date commit lock
 
-    def partition_lock(self, partition: str, owner: str) -> _Lock:
-        return _Lock(self, f"{LOCKS}/{partition.replace('/', '~')}.json", owner)
+    def commit_lock(self, name: str, owner: str) -> _Lock:
+        return _Lock(self, f"{LOCKS}/{name}.json", owner)
 
 
 class _Lock:
-    """A lease on one partition, held in an S3 object created with If-None-Match: *.
+    """A lease on one crawl date, held in an S3 object created with If-None-Match: *.
 
-    Only one commit of a partition is between "copy files in" and "delete the others" at a
-    time, so the latter never deletes files of a commit still in progress. A lock whose lease
+    Only one commit of a date is between "copy files in" and "delete the others" at a time,
+    so the latter never deletes files of a commit still in progress, and the date's articles
+    and quarantine partitions always come from the same run. A lock whose lease
     expired, or whose owner process on this host is gone, is taken over with If-Match.
     """
 

@@ -207,19 +207,22 @@ def commit_partitions(
         **(extra_manifest or {}),
     }
 
+    # One lock per date around both tables: concurrent runs of a date never interleave, so
+    # articles and quarantine always come from the same run and the last to commit wins.
     # Quarantine first: once the articles partition is replaced the date is complete.
-    result.files[QUARANTINE] = store.publish_partition(
-        quarantine_dir,
-        ctx.partition_key(QUARANTINE),
-        ctx.run_id,
-        {**manifest, "table": QUARANTINE, "rows": result.quarantined},
-    )
-    result.files[ARTICLES] = store.publish_partition(
-        articles_dir,
-        ctx.partition_key(ARTICLES),
-        ctx.run_id,
-        {**manifest, "table": ARTICLES, "rows": result.articles},
-    )
+    with store.commit_lock(f"crawl_date={ctx.crawl_date.isoformat()}", ctx.run_id):
+        result.files[QUARANTINE] = store.publish_partition(
+            quarantine_dir,
+            ctx.partition_key(QUARANTINE),
+            ctx.run_id,
+            {**manifest, "table": QUARANTINE, "rows": result.quarantined},
+        )
+        result.files[ARTICLES] = store.publish_partition(
+            articles_dir,
+            ctx.partition_key(ARTICLES),
+            ctx.run_id,
+            {**manifest, "table": ARTICLES, "rows": result.articles},
+        )
     return result
 
 

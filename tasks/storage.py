@@ -570,6 +570,9 @@ class S3Storage(Storage):
         published = [_name(k).replace("part-", f"part-{run_id}-", 1) for k in staged_files]
         manifest_key = f"{partition}/{MANIFEST_NAME}"
         _, old_etag = self.read_json_etag(manifest_key)
+        if not published and old_etag is None:  # nothing before, nothing now: no partition
+            self.delete(e.key for e in self.list(partition))  # a dead commit's leftovers
+            return published
         copied: list[str] = []
         try:
             for source, name in zip(staged_files, published, strict=True):

@@ -246,9 +246,11 @@ class FaultProxy:
 
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
         headers = {k.lower(): v for k, v in req.headers.items()}
-        if "chunked" in headers.get("transfer-encoding", ""):
-            raise RuntimeError("the proxy does not forward chunked request bodies")
-        body = req.rfile.read(int(headers.get("content-length", 0) or 0))
+        chunked = "chunked" in headers.get("transfer-encoding", "")
+        if chunked:  # pyarrow's (AWS SDK's) multipart uploads
+            body = _read_chunked(req.rfile)
+        else:
+            body = req.rfile.read(int(headers.get("content-length", 0) or 0))
         op = classify(req.command, req.path, headers)
         with self.lock:
             self.counts[op] += 1
@@ -264,7 +266,12 @@ class FaultProxy:
             return
         conn = http.client.HTTPConnection("127.0.0.1", self.upstream_port, timeout=120)
         try:
-            conn.request(req.command, req.path, body=body or None, headers=dict(req.headers))
+            if chunked:
+                conn.request(
+                    req.command, req.path, iter([body]), dict(req.headers), encode_chunked=True
+                )
+            else:
+                conn.request(req.command, req.path, body=body or None, headers=dict(req.headers))
             reply = conn.getresponse()
             payload = reply.read()
         finally:
@@ -315,3 +322,15 @@ class FaultProxy:
     def _note(self, op: str, path: str, status: int) -> None:
         with self.lock:
             self.log.append((op, path, status))
+
+
+def _read_chunked(stream) -> bytes:  # noqa: ANN001 - a socket file
+    parts = []
+    while True:
+        size = int(stream.readline().split(b";")[0].strip() or b"0", 16)
+        if size == 0:
+            while stream.readline() not in (b"\r\n", b"\n", b""):
+                pass  # trailers
+            return b"".join(parts)
+        parts.append(stream.read(size))
+        stream.readline()

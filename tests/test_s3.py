@@ -395,6 +395,15 @@ def test_read_recipes_return_the_committed_generation_once(s3) -> None:
     ).fetchall()
     assert per_day == [(DAY, 13)]
     assert con.execute(f"SELECT count(*) FROM read_parquet('{glob}')").fetchone()[0] == 13
+    # DuckDB alone: the manifests name the committed files (docs/s3.md)
+    root = f"{s3.location}/articles"
+    con.execute(
+        "SET VARIABLE committed = (SELECT list(concat("
+        f"'{root}/crawl_date=', crawl_date::VARCHAR, '/', f)) FROM ("
+        f"SELECT crawl_date, unnest(files) AS f FROM read_json('{root}/*/_newsflow.json')))"
+    )
+    sql = "SELECT count(*) FROM read_parquet(getvariable('committed'), hive_partitioning=true)"
+    assert con.execute(sql).fetchone()[0] == 13
 
 
 def test_show_reads_a_committed_date_from_s3(s3) -> None:

@@ -26,6 +26,7 @@ import errno
 import fcntl
 import io
 import json
+import logging
 import os
 import random
 import shutil
@@ -39,6 +40,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
 MANIFEST_NAME = "_newsflow.json"
+log = logging.getLogger(__name__)
 LOCKS = "_locks"
 
 # Errors of a read that broke off mid-body (truncated response, reset, timeout): the open
@@ -586,10 +588,16 @@ class S3Storage(Storage):
             # the date or `newsflow cleanup` removes whatever a dead process leaves)
             _best_effort(lambda: self.delete(copied))
             raise
+        # Committed. Removing the previous generation can no longer undo that, so a failure
+        # here is a warning: a plain glob shows it until the next commit of the date or
+        # `newsflow cleanup` (readers of the manifest never see it).
         keep = {*published, MANIFEST_NAME}
-        self.delete(e.key for e in self.list(partition) if _name(e.key) not in keep)
-        if not published:  # an empty date: no partition, as on local disk
-            self.delete([manifest_key])
+        try:
+            self.delete(e.key for e in self.list(partition) if _name(e.key) not in keep)
+            if not published:  # an empty date: no partition, as on local disk
+                self.delete([manifest_key])
+        except StorageError as err:
+            log.warning("committed %s, but the old generation stays for now: %s", partition, err)
         return published
 
     def _replace_manifest(

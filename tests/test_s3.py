@@ -427,3 +427,29 @@ def test_storage_objects_survive_pickling_for_remote_workers(s3) -> None:
     clone = pickle.loads(pickle.dumps(store))
     assert clone.read_json("x/y.json") == {"a": 1}
     assert SECRET_KEY.encode() not in pickle.dumps(store)
+
+
+def test_prefect_flow_on_s3_keeps_secrets_out_of_the_api(prefect_harness, s3, monkeypatch) -> None:
+    import asyncio
+
+    from prefect import get_client
+
+    from flows.process import process
+
+    monkeypatch.setenv("NEWSFLOW_S3_ENDPOINT", s3.proxy.endpoint)  # what --s3-endpoint sets
+    record = process(input=str(DEMO_RAW), output=s3.location, crawl_date=str(DAY), workers=1)
+    assert record["counts"]["articles"] == 13
+    assert s3.committed("articles", DAY).num_rows == 13
+
+    async def stored_by_prefect() -> str:
+        async with get_client() as client:
+            run = await client.read_flow_run(record["orchestrator"]["flow_run_id"])
+            artifacts = await client.read_artifacts()
+            logs = await client.read_logs()
+        return json.dumps(
+            [run.parameters, [a.data for a in artifacts], [entry.message for entry in logs]],
+            default=str,
+        )
+
+    stored = asyncio.run(stored_by_prefect())
+    assert s3.location in stored and SECRET_KEY not in stored

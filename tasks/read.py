@@ -25,6 +25,7 @@ import pyarrow.fs as pafs
 from schemas import PARTITIONING
 from tasks.storage import (
     MANIFEST_NAME,
+    LocalStorage,
     S3Options,
     S3Storage,
     Storage,
@@ -47,8 +48,18 @@ def committed_files(
         partitions = [f"crawl_date={_iso(d)}" for d in crawl_dates]
     files: list[str] = []
     for partition in sorted(partitions):
-        manifest = store.read_json(f"{table}/{partition}/{MANIFEST_NAME}") or {}
-        files += [store.uri_of(f"{table}/{partition}/{name}") for name in manifest.get("files", [])]
+        folder = f"{table}/{partition}"
+        manifest = store.read_json(f"{folder}/{MANIFEST_NAME}")
+        if manifest is not None:
+            names = manifest.get("files", [])
+        elif isinstance(store, LocalStorage):
+            # local partitions are swapped whole, so the folder is one generation; quarantine
+            # partitions written before manifests existed have none
+            names = sorted(e.key.rsplit("/", 1)[-1] for e in store.list(folder))
+            names = [n for n in names if n.endswith(".parquet") and not n.startswith((".", "_"))]
+        else:
+            names = []  # S3: no manifest, nothing committed
+        files += [store.uri_of(f"{folder}/{name}") for name in names]
     return files
 
 

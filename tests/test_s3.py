@@ -453,3 +453,13 @@ def test_prefect_flow_on_s3_keeps_secrets_out_of_the_api(prefect_harness, s3, mo
 
     stored = asyncio.run(stored_by_prefect())
     assert s3.location in stored and SECRET_KEY not in stored
+
+
+def test_committed_files_on_local_disk_follow_the_manifest_or_the_folder(tmp_path) -> None:
+    out = tmp_path / "out"
+    run_local(DEMO_RAW, out, workers=1)
+    [articles] = committed_files(out, "articles")
+    assert articles == str(out / "articles" / f"crawl_date={DAY}" / "part-00000.parquet")
+    # a quarantine partition from before manifests existed: the folder's Parquet files
+    (out / "quarantine" / f"crawl_date={DAY}" / MANIFEST_NAME).unlink()
+    assert [Path(f).name for f in committed_files(out, "quarantine")] == ["part-00000.parquet"]

@@ -463,3 +463,17 @@ def test_committed_files_on_local_disk_follow_the_manifest_or_the_folder(tmp_pat
     # a quarantine partition from before manifests existed: the folder's Parquet files
     (out / "quarantine" / f"crawl_date={DAY}" / MANIFEST_NAME).unlink()
     assert [Path(f).name for f in committed_files(out, "quarantine")] == ["part-00000.parquet"]
+
+
+@pytest.mark.parametrize("name", ["crawl.warc.gz", "feed.jsonl.gz", "0d46122928b6.html.gz"])
+def test_a_raw_object_that_keeps_failing_mid_body_fails_the_run(tmp_path, s3, name) -> None:
+    raw = make_raw(tmp_path / "raw")
+    raw_uri = s3.upload_dir(raw, "raw")
+    # the first GET breaks off half-way, every later one (the resumes) is reset
+    s3.proxy.add(
+        Fault("truncate", op="get", path_contains=name),
+        Fault("reset", op="get", path_contains=name, times=None),
+    )
+    with pytest.raises(StorageError, match=rf"S3 read of {raw_uri}/{name} failed"):
+        run_local(raw_uri, s3.location, workers=1, s3=s3.options)
+    assert s3.store.list("articles") == []  # nothing published

@@ -20,9 +20,8 @@ from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.process import process_flow
-from tasks.dates import date_range, plan_dates
+from tasks.dates import date_range, plan_dates, raw_location
 from tasks.pipeline import pipeline_version
-from tasks.rawzone import partition_dir
 from tasks.report import backfill_markdown, date_outcome, skipped_outcome
 
 
@@ -36,7 +35,7 @@ class BackfillIncomplete(RuntimeError):
 def process_date(day: date, raw_root: str, output: str, options: dict[str, Any]) -> dict[str, Any]:
     """Run the `process` subflow for one date; a failure becomes a 'failed' outcome."""
     state = process_flow(options.get("dask_address"))(
-        input=str(partition_dir(raw_root, day)),
+        input=raw_location(raw_root, day),
         output=output,
         crawl_date=day.isoformat(),
         **options,

@@ -16,6 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from flows.collect_cli import collect
+from flows.s3cli import S3Endpoint, use_s3_endpoint
+from flows.s3cli import cleanup as cleanup_command
 from flows.stats_cli import stats
 
 app = typer.Typer(
@@ -42,11 +44,18 @@ def _parse_date(value: str) -> date:
 
 @app.command()
 def process(
-    input: Annotated[Path, typer.Argument(help="A raw file or folder (html, txt, jsonl, warc).")],
+    input: Annotated[
+        str,
+        typer.Argument(
+            help="A raw file or folder, or s3://bucket/prefix (html, txt, jsonl, warc)."
+        ),
+    ],
     crawl_date: Annotated[
         str, typer.Option("--date", help="Crawl date YYYY-MM-DD of these records.")
     ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output root.")] = Path("data"),
+    output: Annotated[
+        str, typer.Option("--output", "-o", help="Output root: a folder or s3://bucket/prefix.")
+    ] = "data",
     workers: Annotated[
         int | None, typer.Option(help="Extraction processes (default: all cores).")
     ] = None,
@@ -74,6 +83,7 @@ def process(
         str | None,
         typer.Option(help="Run the batch tasks on this Dask scheduler (tcp://host:port)."),
     ] = None,
+    s3_endpoint: S3Endpoint = None,
 ) -> None:
     """Process INPUT as the raw records of one crawl date into OUTPUT."""
     from tasks.pool import start_forkserver
@@ -86,7 +96,8 @@ def process(
         WarcFilter.from_options(domain, warc_since, warc_until)
     except ValueError as err:
         raise typer.BadParameter(f"--warc-since/--warc-until must be ISO 8601: {err}") from err
-    if not input.exists():
+    use_s3_endpoint(s3_endpoint)
+    if not input.startswith("s3://") and not Path(input).exists():
         console.print(f"[red]error:[/] input {input} does not exist")
         raise typer.Exit(2)
     if workers is not None and workers < 1:
@@ -117,12 +128,15 @@ def process(
 
 @app.command()
 def show(
-    output: Annotated[Path, typer.Argument(help="Output root written by `newsflow process`.")],
+    output: Annotated[str, typer.Argument(help="Output root written by `newsflow process`.")],
     crawl_date: Annotated[str, typer.Option("--date", help="Crawl date YYYY-MM-DD.")],
     limit: Annotated[int, typer.Option(help="Article rows to show.")] = 5,
+    s3_endpoint: S3Endpoint = None,
 ) -> None:
     """Query a committed date back from the Parquet: first articles and quarantine reasons."""
     from tasks.peek import first_articles, quarantine_reasons
+
+    use_s3_endpoint(s3_endpoint)
 
     day = _parse_date(crawl_date)
     articles = first_articles(output, day, limit)
@@ -258,6 +272,8 @@ def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     logging.getLogger("prefect").setLevel(logging.WARNING)
 
+
+app.command("cleanup")(cleanup_command)
 
 if __name__ == "__main__":
     app()

@@ -10,7 +10,6 @@ some articles were quarantined.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from prefect import flow
@@ -19,8 +18,8 @@ from prefect.runtime import flow_run
 
 from flows.collect import collect
 from flows.process import process_flow, resolve_crawl_date
+from tasks.dates import raw_location
 from tasks.peek import top_sources
-from tasks.rawzone import partition_dir
 from tasks.report import nightly_markdown
 
 NIGHTLY_TIMEOUT_S = 6 * 3600  # a night's run that is still going after 6 h is stuck
@@ -55,7 +54,7 @@ def nightly(
         retries=retries, retry_delay_seconds=retry_delay_s
     )
     record = process_step(
-        input=str(partition_dir(raw_root, day)),
+        input=raw_location(raw_root, day),
         output=output,
         crawl_date=day.isoformat(),
         workers=workers,
@@ -64,7 +63,7 @@ def nightly(
         dask_address=dask_address,
     )
     create_markdown_artifact(
-        nightly_markdown(record, top_sources(Path(output), day)),
+        nightly_markdown(record, top_sources(output, day)),
         key=f"nightly-{day.isoformat()}",
         description="newsflow nightly run summary",
     )

@@ -1,4 +1,4 @@
-"""Crawl dates for backfill runs: ranges and which dates to skip."""
+"""Crawl dates for nightly and backfill runs: ranges, raw locations, which dates to skip."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from tasks.write import read_manifest
+from tasks.rawzone import partition_dir
+from tasks.storage import is_s3_uri, open_storage
+from tasks.write import MANIFEST_NAME
 
 
 def date_range(start: date, end: date) -> list[date]:
@@ -14,6 +16,13 @@ def date_range(start: date, end: date) -> list[date]:
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def raw_location(raw_root: str | Path, day: date) -> str:
+    """The raw partition of one crawl date (the layout `collect` writes), local or s3://."""
+    if is_s3_uri(str(raw_root)):
+        return f"{str(raw_root).rstrip('/')}/crawl_date={day.isoformat()}"
+    return str(partition_dir(raw_root, day))
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +38,9 @@ def plan_dates(
     """Which dates a backfill must (re)process: every date whose articles partition is
     not committed by this pipeline version, or all of them with `force`."""
     plans = []
+    store = open_storage(output)
     for day in days:
-        manifest = read_manifest(Path(output) / "articles" / f"crawl_date={day.isoformat()}")
+        manifest = store.read_json(f"articles/crawl_date={day.isoformat()}/{MANIFEST_NAME}")
         committed = manifest.get("pipeline_version") if manifest else None
         if force:
             plans.append(DatePlan(day, True, "forced"))

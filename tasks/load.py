@@ -56,6 +56,10 @@ import brotli  # a FastWARC dependency
 from fastwarc.warc import ArchiveIterator, WarcRecord, WarcRecordType
 
 from tasks.records import Failure, RawRecord
+from tasks.storage import S3Options, StorageError, StoredFile, is_s3_uri, list_stored_files
+
+# A local file or an object on S3 (same interface: name, stat(), open(), str()).
+InputFile = Path | StoredFile
 
 __all__ = [
     "DEFAULT_MAX_RECORD_BYTES",
@@ -96,8 +100,11 @@ _SKIP_CHUNK = 64 * 1024
 _CHUNK_SIZE = re.compile(rb"[0-9a-fA-F]{1,16}")
 
 
-def list_inputs(root: str | Path) -> list[Path]:
+def list_inputs(root: str | Path, s3: S3Options | None = None) -> list[InputFile]:
     """The input files under `root` (a file, or a folder walked recursively), sorted.
+
+    `root` may be an s3://bucket/prefix URI (objects listed the same way, see
+    `tasks.storage.list_stored_files`; `s3` says how to reach the endpoint).
 
     Files and folders whose name starts with "." or "_" are skipped (hidden files, `_runs/`,
     `_SUCCESS`, `_temporary/`), and so are `*.part` files (a WARC that `collect` is still
@@ -106,6 +113,8 @@ def list_inputs(root: str | Path) -> list[Path]:
     Failure instead of dropping them silently. Raises FileNotFoundError for a missing root and
     OSError for a folder that cannot be listed: a run must not go on with part of its inputs.
     """
+    if is_s3_uri(root):
+        return list(list_stored_files(str(root), s3))
     root = Path(root)
     if not root.is_dir():
         if not root.exists():
@@ -180,7 +189,7 @@ def _host(url: str | None) -> str:
 
 
 def iter_records(
-    path: Path,
+    path: InputFile | str,
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
     counters: Counter[str] | None = None,
     warc_filter: WarcFilter | None = None,
@@ -206,8 +215,11 @@ def iter_records(
 
     `counters`, when given, is incremented in place (also by skipped records, which yield
     nothing): pass one Counter to several calls to total a run.
+
+    A StorageError (S3 unreachable, credentials refused, after retries) is raised, not
+    quarantined: an outage must fail the run, not empty the partition.
     """
-    path = Path(path)
+    path = path if isinstance(path, StoredFile) else Path(path)
     suffix = _supported_suffix(path)
     if suffix is None:
         yield _failure(
@@ -226,6 +238,8 @@ def iter_records(
             yield from _single_record(
                 path, input_format, content_kind, compressed, max_record_bytes
             )
+    except StorageError:
+        raise
     except OSError as error:  # the readers handle their own; this is the safety net
         yield _failure(str(path), input_format, "io_error", _describe(error))
     except Exception as error:  # noqa: BLE001 - a loader bug must not stop the whole run
@@ -233,7 +247,7 @@ def iter_records(
 
 
 def iter_all(
-    paths: Iterable[Path],
+    paths: Iterable[InputFile],
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
     counters: Counter[str] | None = None,
     warc_filter: WarcFilter | None = None,
@@ -247,7 +261,7 @@ def iter_all(
 
 
 def _single_record(
-    path: Path, input_format: str, content_kind: str, compressed: bool, limit: int
+    path: InputFile, input_format: str, content_kind: str, compressed: bool, limit: int
 ) -> Iterator[RawRecord | Failure]:
     uri = str(path)
     try:
@@ -262,8 +276,7 @@ def _single_record(
         yield _too_large(uri, input_format, stored_size, limit, stored_size)
         return
     try:
-        opener = gzip.open if compressed else open
-        with opener(path, "rb") as stream:
+        with _open(path, compressed) as stream:
             # Reading one byte past the limit is how a too-large .gz is noticed without
             # decompressing all of it.
             content = stream.read(limit + 1)
@@ -294,14 +307,14 @@ def _single_record(
 
 
 def _jsonl_records(
-    path: Path, compressed: bool, limit: int, counters: Counter[str]
+    path: InputFile, compressed: bool, limit: int, counters: Counter[str]
 ) -> Iterator[RawRecord | Failure]:
     uri = str(path)
     try:
         if path.stat().st_size == 0:
             yield _failure(uri, "jsonl", "empty", "empty file")
             return
-        stream = gzip.open(path, "rb") if compressed else open(path, "rb")  # noqa: SIM115
+        stream = _open(path, compressed)
     except OSError as error:
         yield _failure(uri, "jsonl", "io_error", _describe(error))
         return
@@ -418,7 +431,7 @@ def _rest_failure(uri: str, lines_read: int, error_type: str, error: BaseExcepti
 
 
 def _warc_records(
-    path: Path, limit: int, counters: Counter[str], warc_filter: WarcFilter | None
+    path: InputFile, limit: int, counters: Counter[str], warc_filter: WarcFilter | None
 ) -> Iterator[RawRecord | Failure]:
     uri = str(path)
     try:
@@ -426,7 +439,7 @@ def _warc_records(
         if file_size == 0:
             yield _failure(uri, "warc", "empty", "empty file")
             return
-        stream = open(path, "rb")  # noqa: SIM115 - closed by the with below
+        stream = path.open("rb")  # closed by the with below
     except OSError as error:
         yield _failure(uri, "warc", "io_error", _describe(error))
         return
@@ -450,6 +463,8 @@ def _warc_records(
                 result = _warc_result(record, f"{uri}#offset={pos}", limit, counters, warc_filter)
                 if result is not None:
                     pending, pending_pos = result, pos
+        except StorageError:
+            raise
         except Exception as error:  # noqa: BLE001 - FastWARC raises OSError, ValueError...
             if pending is not None:
                 yield pending
@@ -622,7 +637,33 @@ def _looks_like_markup(body: bytes) -> bool:
 # ---------------------------------------------------------------- small helpers
 
 
-def _supported_suffix(path: Path) -> str | None:
+def _open(path: InputFile, compressed: bool) -> IO[bytes]:
+    """A binary stream of the file, decompressed when `compressed`; closing it closes all."""
+    stream = path.open("rb")
+    if not compressed:
+        return stream
+    try:
+        return _ClosingGzip(stream)
+    except BaseException:
+        stream.close()
+        raise
+
+
+class _ClosingGzip(gzip.GzipFile):
+    """GzipFile over a stream it owns (gzip.open only owns files it opened by name)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        super().__init__(fileobj=raw, mode="rb")
+        self._raw = raw
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._raw.close()
+
+
+def _supported_suffix(path: InputFile) -> str | None:
     name = path.name.lower()
     for suffix in SUPPORTED_SUFFIXES:
         if name.endswith(suffix):

@@ -9,30 +9,33 @@ from typing import Any
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from schemas import PARTITIONING
+from tasks.read import committed_dataset
 
 _SHOWN = ["title", "source_domain", "published_at", "language", "authors", "word_count"]
 
 
-def open_table(output: Path, table: str) -> ds.Dataset | None:
-    """A table (`articles`, `quarantine`) as a hive-partitioned dataset; None before any run."""
-    root = Path(output) / table
-    if not root.exists():
-        return None
-    return ds.dataset(root, format="parquet", partitioning=PARTITIONING)
+def open_table(output: Path | str, table: str) -> ds.Dataset | None:
+    """A table's committed files of every date (local folder or s3://), with crawl_date
+    as a date column; None before any run."""
+    return committed_dataset(output, table)
 
 
-def first_articles(output: Path, crawl_date: date, limit: int) -> list[dict[str, Any]]:
-    dataset = open_table(output, "articles")
+def _partition(output: Path | str, table: str, crawl_date: date) -> ds.Dataset | None:
+    """The date's committed files (the manifest's list: local folder or s3://)."""
+    return committed_dataset(output, table, [crawl_date])
+
+
+def first_articles(output: Path | str, crawl_date: date, limit: int) -> list[dict[str, Any]]:
+    dataset = _partition(output, "articles", crawl_date)
     if dataset is None:
         return []
     day = pc.field("crawl_date") == pc.scalar(crawl_date)
     return dataset.head(limit, columns=_SHOWN, filter=day).to_pylist()
 
 
-def quarantine_reasons(output: Path, crawl_date: date) -> list[tuple[str, str, int, str]]:
+def quarantine_reasons(output: Path | str, crawl_date: date) -> list[tuple[str, str, int, str]]:
     """(stage, error_type, rows, one example message) for a date's quarantine."""
-    dataset = open_table(output, "quarantine")
+    dataset = _partition(output, "quarantine", crawl_date)
     if dataset is None:
         return []
     day = pc.field("crawl_date") == pc.scalar(crawl_date)
@@ -46,9 +49,9 @@ def quarantine_reasons(output: Path, crawl_date: date) -> list[tuple[str, str, i
     )
 
 
-def top_sources(output: Path, crawl_date: date, limit: int = 10) -> list[tuple[str, int]]:
+def top_sources(output: Path | str, crawl_date: date, limit: int = 10) -> list[tuple[str, int]]:
     """The sources with the most articles on a committed date, most first."""
-    dataset = open_table(output, "articles")
+    dataset = _partition(output, "articles", crawl_date)
     if dataset is None:
         return []
     day = pc.field("crawl_date") == pc.scalar(crawl_date)

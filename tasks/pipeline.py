@@ -23,12 +23,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
 from typing import Any, Protocol
 
 from tasks.load import WarcFilter, iter_all, list_inputs
 from tasks.pool import WorkerPool
 from tasks.records import ExtractOptions, Failure, RawRecord
+from tasks.storage import S3Options, open_storage
 from tasks.write import (
     RunContext,
     articles_table,
@@ -70,6 +70,8 @@ class ProcessConfig:
     max_record_bytes: int = 10 * 2**20  # larger records are quarantined (load, too_large)
     # CC-NEWS backfills: keep only these WARC records; the others are counted in load_notes
     warc_filter: WarcFilter | None = None
+    # input/output may be s3://bucket/prefix URIs; None: NEWSFLOW_S3_* and the AWS chain
+    s3: S3Options | None = None
 
     @property
     def worker_count(self) -> int:
@@ -179,7 +181,7 @@ def run_process(
 ) -> dict[str, Any]:
     """Process one crawl date end to end; returns the run record (also written to _runs/)."""
     started = time.time()
-    output = Path(config.output)
+    output = open_storage(config.output, config.s3)
     ctx = RunContext(
         output=output,
         crawl_date=config.crawl_date,
@@ -187,7 +189,7 @@ def run_process(
         pipeline_version=pipeline_version(),
     )
     remove_stale_staging(output)
-    inputs = list_inputs(config.input)
+    inputs = list_inputs(config.input, config.s3)
     load_counters: Counter[str] = Counter()
     summaries: list[BatchSummary] = []
     options = ExtractOptions(crawl_date=config.crawl_date, pipeline_version=ctx.pipeline_version)
@@ -223,8 +225,8 @@ def run_process(
         },
         "inputs": {"location": str(config.input), "files": len(inputs)},
         "outputs": {
-            "articles": str(ctx.partition("articles")),
-            "quarantine": str(ctx.partition("quarantine")),
+            "articles": ctx.partition("articles"),
+            "quarantine": ctx.partition("quarantine"),
             "files": commit.files,
         },
         "counts": {
@@ -252,7 +254,7 @@ def run_process(
         },
         "peak_rss_mb": _peak_rss_mb(),
     }
-    record["run_record"] = str(write_run_record(output, ctx.run_id, record))
+    record["run_record"] = write_run_record(output, ctx.run_id, record)
     return record
 
 

@@ -1,8 +1,8 @@
-"""Staging batches and committing one crawl date's partitions atomically (local disk).
+"""Staging batches and committing one crawl date's partitions atomically (local disk or S3).
 
-Layout under the output root:
+Layout under the output root (a folder or an s3://bucket/prefix, see tasks/storage.py):
 
-    articles/crawl_date=D/part-00000.parquet ...  what readers see
+    articles/crawl_date=D/part-00000.parquet ...  what readers see (S3: part-<run id>-00000...)
     articles/crawl_date=D/_newsflow.json          commit manifest ("_": Parquet readers skip it)
     quarantine/crawl_date=D/part-00000.parquet
     _staging/<run id>/...                         work in progress, outside articles/
@@ -10,19 +10,18 @@ Layout under the output root:
 
 Each batch task writes its rows to `_staging/<run id>/batches/`. The commit pass reads those
 files back in batch order (= input order), keeps the first row of every `article_id`,
-writes the final files into `_staging/<run id>/commit/`, fsyncs them, and then swaps the
-new partition directory with the old one in a single `renameat2(RENAME_EXCHANGE)` call:
-a reader sees either the whole old partition or the whole new one, and a crash at any
-earlier point leaves the old partition untouched. See docs/storage.md for the failure cases.
+writes the final files into `_staging/<run id>/commit/`, and then publishes them: on local
+disk by swapping the new partition directory with the old one in a single
+`renameat2(RENAME_EXCHANGE)` call, on S3 by a locked copy + conditional manifest replace
+(docs/s3.md). A reader sees either the whole old partition or the whole new one, and a crash
+at any earlier point leaves the old partition untouched.
 """
 
 from __future__ import annotations
 
-import ctypes
-import errno
-import json
+import logging
 import os
-import shutil
+import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -35,10 +34,18 @@ import pyarrow.parquet as pq
 
 from schemas import ARTICLES_FILE_SCHEMA, ARTICLES_SCHEMA, QUARANTINE_FILE_SCHEMA
 from tasks.records import Failure
+from tasks.storage import (  # noqa: F401 - publish_directory re-exported for callers
+    MANIFEST_NAME,
+    Storage,
+    StorageError,
+    open_storage,
+    publish_directory,
+)
+
+log = logging.getLogger(__name__)
 
 ARTICLES = "articles"
 QUARANTINE = "quarantine"
-MANIFEST_NAME = "_newsflow.json"
 
 # Final files: sorted by these columns so row-group statistics prune queries by source
 # and publication time; zstd; row groups small enough to skip, files big enough not to
@@ -55,19 +62,31 @@ STALE_STAGING_SECONDS = 6 * 3600
 
 @dataclass(slots=True)
 class RunContext:
-    """What every written row needs to know about the run."""
+    """What every written row needs to know about the run.
 
-    output: Path
+    `output` is a local folder, an s3:// URI or a Storage; `store` is always the Storage.
+    """
+
+    output: Path | str | Storage
     crawl_date: date
     run_id: str
     pipeline_version: str
+    store: Storage = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.store = open_storage(self.output)
 
     @property
-    def staging(self) -> Path:
-        return self.output / "_staging" / self.run_id
+    def staging(self) -> str:
+        """Key of the run's staging folder."""
+        return f"_staging/{self.run_id}"
 
-    def partition(self, table: str) -> Path:
-        return self.output / table / f"crawl_date={self.crawl_date.isoformat()}"
+    def partition_key(self, table: str) -> str:
+        return f"{table}/crawl_date={self.crawl_date.isoformat()}"
+
+    def partition(self, table: str) -> str:
+        """Where readers find the date's partition of `table` (path or URI)."""
+        return self.store.uri_of(self.partition_key(table))
 
 
 @dataclass(slots=True)
@@ -85,13 +104,14 @@ def write_staged_batch(
     ctx: RunContext, batch_no: int, articles: pa.Table, failures: Sequence[Failure]
 ) -> None:
     """Write one batch's articles and quarantine rows under the run's staging folder."""
-    batches = ctx.staging / "batches"
-    batches.mkdir(parents=True, exist_ok=True)
+    batches = f"{ctx.staging}/batches"
     if articles.num_rows:
-        _write_file(articles, batches / f"{ARTICLES}-{batch_no:06d}.parquet", compression="lz4")
+        name = f"{batches}/{ARTICLES}-{batch_no:06d}.parquet"
+        _put_parquet(ctx.store, name, articles, compression="lz4")
     if failures:
         table = quarantine_table(failures, ctx)
-        _write_file(table, batches / f"{QUARANTINE}-{batch_no:06d}.parquet", compression="lz4")
+        name = f"{batches}/{QUARANTINE}-{batch_no:06d}.parquet"
+        _put_parquet(ctx.store, name, table, compression="lz4")
 
 
 _ARROW_ERRORS = (pa.ArrowException, TypeError, ValueError, OverflowError)
@@ -156,23 +176,24 @@ def commit_partitions(
     Nothing is published unless every input record is accounted for.
     """
     result = CommitResult()
-    batches = ctx.staging / "batches"
-    commit_root = ctx.staging / "commit"
+    store = ctx.store
+    batches = f"{ctx.staging}/batches"
+    commit_root = f"{ctx.staging}/commit"
 
-    quarantine_dir = commit_root / QUARANTINE
-    q_tables = (pq.read_table(p) for p in _staged(batches, QUARANTINE))
-    result.files[QUARANTINE] = _write_files(q_tables, quarantine_dir, sort=False)
-    result.quarantined = _rows_in(quarantine_dir, result.files[QUARANTINE])
+    quarantine_dir = f"{commit_root}/{QUARANTINE}"
+    q_tables = (_read_parquet(store, k) for k in _staged(store, batches, QUARANTINE))
+    result.quarantined = _write_files(store, q_tables, quarantine_dir, sort=False)
 
-    articles_dir = commit_root / ARTICLES
+    articles_dir = f"{commit_root}/{ARTICLES}"
     seen: set[str] = set()
     deduplicated = (
-        _first_of_each_id(pq.read_table(p), seen, result) for p in _staged(batches, ARTICLES)
+        _first_of_each_id(_read_parquet(store, k), seen, result)
+        for k in _staged(store, batches, ARTICLES)
     )
-    result.files[ARTICLES] = _write_files(deduplicated, articles_dir, sort=True)
+    written = _write_files(store, deduplicated, articles_dir, sort=True)
     result.articles = len(seen)
     accounted = result.articles + result.quarantined + result.duplicates
-    if accounted != records_in:
+    if accounted != records_in or written != result.articles:
         raise AccountingError(
             f"{records_in} records in, but {result.articles} articles + {result.quarantined} "
             f"quarantined + {result.duplicates} duplicates = {accounted}; nothing published"
@@ -182,21 +203,35 @@ def commit_partitions(
         "run_id": ctx.run_id,
         "pipeline_version": ctx.pipeline_version,
         "schema_version": int(ARTICLES_SCHEMA.metadata[b"newsflow.schema_version"]),
-        "rows": result.articles,
-        "files": result.files[ARTICLES],
         "committed_at": _utc_now_iso(),
         **(extra_manifest or {}),
     }
-    _write_json(articles_dir / MANIFEST_NAME, manifest)
 
-    # Quarantine first: once the articles swap happens the date is complete.
-    publish_directory(quarantine_dir, ctx.partition(QUARANTINE))
-    publish_directory(articles_dir, ctx.partition(ARTICLES))
+    # One lock per date around both tables: concurrent runs of a date never interleave, so
+    # articles and quarantine always come from the same run and the last to commit wins.
+    # Quarantine first: once the articles partition is replaced the date is complete.
+    with store.commit_lock(f"crawl_date={ctx.crawl_date.isoformat()}", ctx.run_id):
+        result.files[QUARANTINE] = store.publish_partition(
+            quarantine_dir,
+            ctx.partition_key(QUARANTINE),
+            ctx.run_id,
+            {**manifest, "table": QUARANTINE, "rows": result.quarantined},
+        )
+        result.files[ARTICLES] = store.publish_partition(
+            articles_dir,
+            ctx.partition_key(ARTICLES),
+            ctx.run_id,
+            {**manifest, "table": ARTICLES, "rows": result.articles},
+        )
     return result
 
 
-def _staged(batches: Path, table: str) -> list[Path]:
-    return sorted(batches.glob(f"{table}-*.parquet")) if batches.exists() else []
+def _staged(store: Storage, batches: str, table: str) -> list[str]:
+    return [
+        e.key
+        for e in store.list(batches)
+        if e.key.rsplit("/", 1)[-1].startswith(f"{table}-") and e.key.endswith(".parquet")
+    ]
 
 
 def _first_of_each_id(table: pa.Table, seen: set[str], result: CommitResult) -> pa.Table:
@@ -212,16 +247,16 @@ def _first_of_each_id(table: pa.Table, seen: set[str], result: CommitResult) -> 
     return table.filter(pa.array(keep, type=pa.bool_()))
 
 
-def _write_files(tables: Iterable[pa.Table], directory: Path, sort: bool) -> list[str]:
-    """Concatenate tables into files of at most MAX_FILE_BYTES (in memory), sorted per file."""
-    directory.mkdir(parents=True, exist_ok=True)
-    names: list[str] = []
-    for chunk in _chunks(tables, MAX_FILE_BYTES):
+def _write_files(store: Storage, tables: Iterable[pa.Table], directory: str, sort: bool) -> int:
+    """Concatenate tables into files of at most MAX_FILE_BYTES (in memory), sorted per file.
+
+    Returns the rows the written files hold, read back from their footers.
+    """
+    rows = 0
+    for number, chunk in enumerate(_chunks(tables, MAX_FILE_BYTES)):
         table = chunk.sort_by(SORT_KEYS) if sort else chunk
-        name = f"part-{len(names):05d}.parquet"
-        _write_file(table, directory / name, compression="zstd")
-        names.append(name)
-    return names
+        rows += _put_parquet(store, f"{directory}/part-{number:05d}.parquet", table, "zstd")
+    return rows
 
 
 def _chunks(tables: Iterable[pa.Table], max_bytes: int) -> Iterator[pa.Table]:
@@ -239,8 +274,30 @@ def _chunks(tables: Iterable[pa.Table], max_bytes: int) -> Iterator[pa.Table]:
         yield pa.concat_tables(pending).combine_chunks()
 
 
-def _rows_in(directory: Path, names: list[str]) -> int:
-    return sum(pq.read_metadata(directory / n).num_rows for n in names)
+def _put_parquet(store: Storage, key: str, table: pa.Table, compression: str) -> int:
+    """Write `table` as Parquet at `key`; returns the row count its footer says it holds.
+
+    Local: written in place (fsynced). S3: written to a local temporary file first and
+    uploaded in one PUT, so an object is either absent or complete.
+    """
+    local = store.local_path(key)
+    if local is not None:
+        local.parent.mkdir(parents=True, exist_ok=True)
+        _write_file(table, local, compression)
+        return pq.read_metadata(local).num_rows
+    with tempfile.TemporaryDirectory(prefix="newsflow-put-") as tmp:
+        path = Path(tmp) / key.replace("/", "~")  # keeps the table name visible in the path
+        _write_file(table, path, compression)
+        rows = pq.read_metadata(path).num_rows
+        store.upload(path, key)
+    return rows
+
+
+def _read_parquet(store: Storage, key: str) -> pa.Table:
+    local = store.local_path(key)
+    if local is not None:
+        return pq.read_table(local)
+    return pq.read_table(pa.BufferReader(store.read_bytes(key)))
 
 
 def _write_file(table: pa.Table, path: Path, compression: str) -> None:
@@ -257,114 +314,60 @@ def _write_file(table: pa.Table, path: Path, compression: str) -> None:
         os.fsync(sink.fileno())
 
 
-def _write_json(path: Path, payload: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as sink:
-        json.dump(payload, sink, indent=2, sort_keys=True, default=str)
-        sink.flush()
-        os.fsync(sink.fileno())
-    os.replace(tmp, path)
+def write_run_record(output: Path | str | Storage, run_id: str, record: dict[str, Any]) -> str:
+    """Store the run record at `_runs/<run id>.json`; returns its path or URI."""
+    store = open_storage(output)
+    key = f"_runs/{run_id}.json"
+    store.write_json(key, record)
+    return store.uri_of(key)
 
 
-def write_run_record(output: Path, run_id: str, record: dict[str, Any]) -> Path:
-    runs = output / "_runs"
-    runs.mkdir(parents=True, exist_ok=True)
-    path = runs / f"{run_id}.json"
-    _write_json(path, record)
-    return path
-
-
-def read_manifest(partition: Path) -> dict[str, Any] | None:
-    try:
-        return json.loads((partition / MANIFEST_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-
-
-# --- atomic directory swap -------------------------------------------------------------
-
-_AT_FDCWD = -100
-_RENAME_EXCHANGE = 2
-_libc = ctypes.CDLL(None, use_errno=True)
-
-
-def publish_directory(new: Path, target: Path) -> None:
-    """Make `new` visible at `target`, replacing what was there, in one atomic step.
-
-    An empty `new` (no files) removes the old partition: the date now has no rows.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _fsync_dir(new)
-    has_files = any(new.iterdir())
-    if not target.exists():
-        if has_files:
-            os.rename(new, target)
-            _fsync_dir(target.parent)
-        return
-    if not has_files:
-        graveyard = new.with_name(new.name + ".old")
-        os.rename(target, graveyard)
-        shutil.rmtree(graveyard, ignore_errors=True)
-        return
-    if _exchange(new, target):
-        _fsync_dir(target.parent)
-        shutil.rmtree(new, ignore_errors=True)  # `new` now holds the previous generation
-        return
-    # No RENAME_EXCHANGE (not Linux, or a filesystem without it): two renames, with a short
-    # window in which the date has no partition; never a mix of old and new files.
-    graveyard = new.with_name(new.name + ".old")
-    os.rename(target, graveyard)
-    os.rename(new, target)
-    shutil.rmtree(graveyard, ignore_errors=True)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    renameat2 = getattr(_libc, "renameat2", None)
-    if renameat2 is None:
-        return False
-    rc = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
-    if rc == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
-        return False
-    raise OSError(err, os.strerror(err), str(b))
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def read_manifest(partition: Path | str) -> dict[str, Any] | None:
+    """The manifest of a committed partition (folder or s3:// URI), or None."""
+    return open_storage(partition).read_json(MANIFEST_NAME)
 
 
 # --- housekeeping ----------------------------------------------------------------------
 
 
 def remove_staging(ctx: RunContext) -> None:
-    shutil.rmtree(ctx.staging, ignore_errors=True)
+    """Best effort: runs in a `finally`, so it must not hide the error that got us here;
+    what it cannot delete is removed later by `remove_stale_staging` (`newsflow cleanup`)."""
+    try:
+        ctx.store.delete_prefix(ctx.staging)
+    except (OSError, StorageError) as err:
+        log.warning("could not remove staging %s: %s", ctx.store.uri_of(ctx.staging), err)
 
 
 def remove_stale_staging(
-    output: Path, older_than_seconds: float = STALE_STAGING_SECONDS
+    output: Path | str | Storage, older_than_seconds: float = STALE_STAGING_SECONDS
 ) -> list[str]:
-    """Delete staging folders of runs that died (SIGKILL, power loss) and were idle for long."""
-    root = output / "_staging"
-    removed: list[str] = []
-    if not root.exists():
-        return removed
+    """Delete staging folders of runs that died (SIGKILL, power loss) and were idle for long.
+
+    A run's last activity: on disk the newest mtime of its folder and the folders one level
+    down (batch files land there, which bumps that folder's mtime); on S3 the newest object.
+    Returns the run ids removed.
+    """
+    store = open_storage(output)
     cutoff = time.time() - older_than_seconds
-    for child in root.iterdir():
+    last_activity: dict[str, float] = {}
+    local = store.local_path("_staging")
+    for run in store.list_dirs("_staging"):
         try:
-            # batch files land one level down, so the newest of the two mtimes says when
-            # the run last made progress
-            last_activity = max(p.stat().st_mtime for p in [child, *child.iterdir()])
-            if last_activity < cutoff:
-                shutil.rmtree(child, ignore_errors=True)
-                removed.append(child.name)
+            if local is not None:
+                folder = local / run
+                times = [p.stat().st_mtime for p in [folder, *folder.iterdir()]]
+            else:
+                times = [e.mtime for e in store.list(f"_staging/{run}")]
         except FileNotFoundError:
             continue
+        if times:
+            last_activity[run] = max(times)
+    removed = []
+    for run, when in sorted(last_activity.items()):
+        if when < cutoff:
+            store.delete_prefix(f"_staging/{run}")
+            removed.append(run)
     return removed
 
 

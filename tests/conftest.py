@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 
 # Before anything imports prefect: its home, database and result storage go to a temp dir.
 _PREFECT_HOME = tempfile.mkdtemp(prefix="newsflow-test-prefect-")
@@ -53,3 +54,53 @@ def analyst_data(tmp_path_factory: pytest.TempPathFactory):
     from analyst_data import build
 
     return build(tmp_path_factory.mktemp("analyst-data"))
+
+
+# --- a real S3 server (SeaweedFS) behind a fault-injecting proxy, for the whole session ---
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    from s3harness import SeaweedServer
+
+    server = SeaweedServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_proxy(s3_server):
+    from s3harness import FaultProxy
+
+    proxy = FaultProxy(s3_server.port).start()
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
+def s3(s3_server, s3_proxy, monkeypatch, tmp_path):
+    """A fresh bucket; credentials in the environment (the AWS chain), endpoint = the proxy."""
+    from backends import S3Backend
+    from s3harness import ACCESS_KEY, SECRET_KEY
+
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "NEWSFLOW_S3_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    s3_proxy.reset()
+    bucket = s3_server.create_bucket(f"nf-{uuid.uuid4().hex[:12]}")
+    return S3Backend(s3_server, s3_proxy, bucket)
+
+
+@pytest.fixture(params=["local", "s3"])
+def backend(request, tmp_path):
+    """The same test against an output folder on local disk and an s3:// prefix."""
+    from backends import LocalBackend
+
+    if request.param == "local":
+        return LocalBackend(tmp_path / "out")
+    return request.getfixturevalue("s3")

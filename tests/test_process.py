@@ -316,43 +316,44 @@ def test_demo_raw_zone_round_trips_through_pyarrow_pandas_duckdb(tmp_path: Path)
     assert (n, days) == (13, 1)
 
 
-def test_rerunning_a_date_gives_identical_rows(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    first = run_local(DEMO_RAW, out, workers=2)
-    before = pq.read_table(out / "articles" / f"crawl_date={DAY}").sort_by("article_id")
-    second = run_local(DEMO_RAW, out, workers=1, batch_size=3)
-    after = pq.read_table(out / "articles" / f"crawl_date={DAY}").sort_by("article_id")
+def test_rerunning_a_date_gives_identical_rows(backend) -> None:
+    out = backend.location
+    kw = {"s3": backend.options}
+    first = run_local(DEMO_RAW, out, workers=2, **kw)
+    before = backend.plain_read("articles", DAY).sort_by("article_id")
+    second = run_local(DEMO_RAW, out, workers=1, batch_size=3, **kw)
+    after = backend.plain_read("articles", DAY).sort_by("article_id")
     assert first["run_id"] != second["run_id"]
-    assert after.equals(before)
-    assert len(quarantine(out)) == 1
-    assert len(list((out / "_runs").glob("*.json"))) == 2
-    assert not any((out / "_staging").iterdir())
+    assert after.num_rows == 13 and after.equals(before)
+    assert backend.committed("articles", DAY).sort_by("article_id").equals(after)
+    assert len(backend.plain_read("quarantine", DAY)) == 1
+    assert len(backend.run_records()) == 2
+    assert backend.staging() == []
 
 
-def test_duplicate_records_are_counted_not_written(tmp_path: Path) -> None:
+def test_duplicate_records_are_counted_not_written(tmp_path: Path, backend) -> None:
     raw = tmp_path / "raw"
     raw.mkdir()
     for name in ("a.html", "b.html", "c.html"):  # same canonical URL three times
         shutil.copy(BOILERPLATE_HTML, raw / name)
-    record = run_local(raw, tmp_path / "out", workers=2)
+    record = run_local(raw, backend.location, workers=2, s3=backend.options)
     assert_accounts_close(record)
     assert (record["counts"]["articles"], record["counts"]["duplicates"]) == (1, 2)
-    [row] = articles(tmp_path / "out")
+    [row] = backend.plain_read("articles", DAY).to_pylist()
     assert row["source_uri"].endswith("a.html")  # first in input order wins
 
 
-def test_a_crash_during_the_write_leaves_the_old_partition(tmp_path: Path, monkeypatch) -> None:
-    out = tmp_path / "out"
-    run_local(DEMO_RAW, out, workers=1)
-    part = out / "articles" / f"crawl_date={DAY}"
-    before = {p.name: p.read_bytes() for p in part.iterdir()}
+def test_a_crash_during_the_write_leaves_the_old_partition(backend, monkeypatch) -> None:
+    out = backend.location
+    run_local(DEMO_RAW, out, workers=1, s3=backend.options)
+    before = backend.files("articles", DAY)
 
     def disk_full(table, path, compression):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(write, "_write_file", disk_full)
     with pytest.raises(OSError, match="No space left"):
-        run_local(DEMO_RAW, out, workers=1)
-    assert {p.name: p.read_bytes() for p in part.iterdir()} == before
-    assert not any((out / "_staging").iterdir())
-    assert len(list((out / "_runs").glob("*.json"))) == 1
+        run_local(DEMO_RAW, out, workers=1, s3=backend.options)
+    assert backend.files("articles", DAY) == before
+    assert backend.staging() == []
+    assert len(backend.run_records()) == 1

@@ -11,7 +11,7 @@ the whole process tree of (b). Each measurement is the median of --repeats runs;
 runs alternate between (a) and (b) so that drift in machine load hits both.
 
     python benchmarks/throughput.py --records 5000 --repeats 3
-    python benchmarks/throughput.py --records 20000 --repeats 1 --skip-bare   # memory flatness
+    python benchmarks/throughput.py --records 20000 --repeats 1 --skip-bare --workers 2   # memory flatness
 Targets on a 2-core machine: ratio >= 0.9 (1 worker), >= 1.7 (2 workers); memory < 1 GB, flat.
 """
 
@@ -112,6 +112,9 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=5000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-bare", action="store_true", help="only the pipeline runs")
+    parser.add_argument(
+        "--workers", type=int, action="append", help="worker counts to run (default: 1 and all)"
+    )
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     corpus = build_corpus(args.records)
@@ -119,12 +122,13 @@ def main() -> None:
     print(f"corpus: {args.records} records, {size_mib:.0f} MiB WARC.gz; {cores} cores")
 
     names = [] if args.skip_bare else ["bare trafilatura loop"]
-    names += [f"newsflow process, {w} worker(s)" for w in sorted({1, cores})]
+    worker_counts = sorted(set(args.workers or [1, cores]))
+    names += [f"newsflow process, {w} worker(s)" for w in worker_counts]
     runs: dict[str, list[tuple[float, int]]] = {name: [] for name in names}
     for _ in range(args.repeats):
         if not args.skip_bare:
             runs["bare trafilatura loop"].append((bare_loop(args.records), 0))
-        for workers in sorted({1, cores}):
+        for workers in worker_counts:
             runs[f"newsflow process, {workers} worker(s)"].append(pipeline_run(corpus, workers))
     results = {
         name: (statistics.median(r[0] for r in rs), max(r[1] for r in rs))

@@ -69,13 +69,17 @@ def _text(cell: nbformat.NotebookNode) -> str:
 
 
 def test_notebook_executes_on_pipeline_output(
-    analyst_data, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    analyst_data, s3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # the same output, copied as committed to a real S3 server, for the notebook's S3 cell
+    s3_uri = s3.upload_dir(analyst_data.output, "curated")
+    monkeypatch.setenv("NEWSFLOW_S3_URI", s3_uri)
+    monkeypatch.setenv("NEWSFLOW_S3_ENDPOINT", s3.server.endpoint)
     for name, sub in (("MPLCONFIGDIR", "mpl"), ("IPYTHONDIR", "ipython")):
         monkeypatch.setenv(name, str(tmp_path / sub))
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
     monkeypatch.setenv("NEWSFLOW_DATA", str(analyst_data.output))
-    for name in ("NEWSFLOW_START", "NEWSFLOW_END", "NEWSFLOW_S3_ENDPOINT", "MPLBACKEND"):
+    for name in ("NEWSFLOW_START", "NEWSFLOW_END", "MPLBACKEND"):
         monkeypatch.delenv(name, raising=False)
     nb = nbformat.read(NOTEBOOK, as_version=4)
     client = NotebookClient(
@@ -108,4 +112,6 @@ def test_notebook_executes_on_pipeline_output(
     assert "6 pairs within 3 bits, 3 not exact" in outputs
     assert "6 pair distances checked" in outputs
     assert "truncated_gzip" in outputs and "empty" in outputs  # quarantine reasons
-    assert "NEWSFLOW_S3_ENDPOINT is not set" in outputs
+    local_rows = sum(run["counts"]["articles"] for run in analyst_data.runs)
+    assert f"{local_rows} committed rows in 3 files" in outputs
+    assert f"{s3_uri}: {local_rows} committed rows in 3 files" in outputs

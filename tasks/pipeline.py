@@ -65,7 +65,7 @@ class ProcessConfig:
     output: str
     workers: int | None = None  # None: all cores
     batch_size: int = 200  # records per batch task: ~5 s of extraction, Prefect overhead < 0.5 %
-    batch_bytes: int = 32 * 2**20  # a batch also closes at this many raw bytes (bounded memory)
+    batch_bytes: int = 16 * 2**20  # a batch also closes at this many raw bytes (bounded memory)
     doc_timeout: float = 60.0  # seconds one document may take before its worker is killed
     max_record_bytes: int = 10 * 2**20  # larger records are quarantined (load, too_large)
     # CC-NEWS backfills: keep only these WARC records; the others are counted in load_notes
@@ -199,7 +199,10 @@ def run_process(
                 inputs, config.max_record_bytes, load_counters, warc_filter=config.warc_filter
             )
             batches = make_batches(items, config.batch_size, config.batch_bytes)
-            summaries = _run_batches(batches, pool, ctx, submit, config.worker_count * 2, progress)
+            # one batch per worker plus one ready to go: workers never wait, and the raw
+            # HTML held by the driver stays at (workers + 1) x batch_bytes
+            in_flight = config.worker_count + 1
+            summaries = _run_batches(batches, pool, ctx, submit, in_flight, progress)
             workers_replaced = pool.replaced
         extracted_at = time.time()
         records_in = sum(s.records_in for s in summaries)
@@ -260,7 +263,7 @@ def run_process(
 
 def run_local(config: ProcessConfig, progress: Progress | None = None) -> dict[str, Any]:
     """The same pipeline without any orchestrator: batch functions on a bounded thread pool."""
-    with ThreadPoolExecutor(max_workers=config.worker_count * 2) as threads:
+    with ThreadPoolExecutor(max_workers=config.worker_count + 1) as threads:
         return run_process(
             config,
             submit=lambda batch, pool, ctx: threads.submit(process_batch, batch, pool, ctx),

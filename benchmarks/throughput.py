@@ -11,7 +11,8 @@ the whole process tree of (b). Each measurement is the median of --repeats runs;
 runs alternate between (a) and (b) so that drift in machine load hits both.
 
     python benchmarks/throughput.py --records 5000 --repeats 3
-    python benchmarks/throughput.py --records 20000 --repeats 1 --skip-bare --workers 2   # memory flatness
+    # memory flatness:
+    python benchmarks/throughput.py --records 20000 --repeats 1 --skip-bare --workers 2
 Targets on a 2-core machine: ratio >= 0.9 (1 worker), >= 1.7 (2 workers); memory < 1 GB, flat.
 """
 

@@ -11,16 +11,21 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from flows.s3cli import S3Endpoint, use_s3_endpoint
+
 console = Console(stderr=True)
 
 
 def collect(
     sources: Annotated[Path, typer.Argument(help="Sources config (TOML), see docs/collect.md.")],
     crawl_date: Annotated[str, typer.Option("--date", help="Crawl date YYYY-MM-DD.")],
-    raw: Annotated[Path, typer.Option("--raw", help="Raw zone root.")] = Path("raw"),
+    raw: Annotated[
+        str, typer.Option("--raw", help="Raw zone root: a folder or s3://bucket/prefix.")
+    ] = "raw",
     refetch: Annotated[
         bool, typer.Option(help="Fetch URLs already archived on other dates again.")
     ] = False,
+    s3_endpoint: S3Endpoint = None,
 ) -> None:
     """Fetch the URLs, feeds and sitemaps in SOURCES politely into RAW as WARC."""
     from tasks.collect import load_config, run_collect
@@ -30,6 +35,7 @@ def collect(
         day = date.fromisoformat(crawl_date)
     except ValueError as err:
         raise typer.BadParameter(f"{crawl_date!r} is not a YYYY-MM-DD date") from err
+    use_s3_endpoint(s3_endpoint)
     try:
         config = load_config(sources, day, raw, refetch=refetch)
     except (OSError, ValueError) as err:

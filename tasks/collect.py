@@ -12,8 +12,6 @@ end as log lines with a reason. Config format: docs/collect.md, infra/sources.ex
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import time
 import tomllib
 import urllib.robotparser
@@ -37,17 +35,8 @@ from tasks.fetch import (
     FetchSettings,
     host_key,
 )
-from tasks.rawzone import (
-    CollectLog,
-    RollingWarcWriter,
-    SeenIndex,
-    aux_dir,
-    collect_lock,
-    log_dir,
-    partition_dir,
-    recover,
-    write_seen_list,
-)
+from tasks.rawzone import RawZone, RollingWarcWriter, SeenIndex
+from tasks.storage import S3Options
 
 __all__ = ["CollectConfig", "Sources", "load_config", "run_collect"]
 
@@ -76,6 +65,8 @@ class CollectConfig:
     warc_max_bytes: int = 1_000_000_000  # a WARC file is closed once past this size
     seen_window_days: int = 0  # other dates' seen URLs loaded: within N days; 0 = all
     run_id: str = ""
+    # raw_root may be s3://bucket/prefix; None: NEWSFLOW_S3_* and the AWS chain
+    s3: S3Options | None = None
 
 
 def load_config(
@@ -101,7 +92,7 @@ def load_config(
         fetch_table["allow_private"] = tuple(fetch_table["allow_private"])
     settings = FetchSettings(**_known(FetchSettings, fetch_table, f"{path} [fetch]"))
     options = _known(CollectConfig, collect_table, f"{path} [collect]")
-    for reserved in ("sources", "crawl_date", "raw_root", "fetch", "refetch", "run_id"):
+    for reserved in ("sources", "crawl_date", "raw_root", "fetch", "refetch", "run_id", "s3"):
         if reserved in options:
             raise ValueError(f"{path} [collect]: {reserved} is not a config key")
     return CollectConfig(
@@ -127,9 +118,10 @@ def run_collect(config: CollectConfig, progress: Progress | None = None) -> dict
     if not config.run_id:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         config.run_id = f"{config.crawl_date.isoformat()}_{stamp}_{uuid.uuid4().hex[:8]}"
-    with collect_lock(config.raw_root, config.crawl_date):
-        recovered = recover(config.raw_root, config.crawl_date)
-        return asyncio.run(_Collector(config, progress, recovered).run())
+    zone = RawZone(config.raw_root, config.crawl_date, config.s3)
+    with zone.lock(config.run_id):
+        recovered = zone.recover()
+        return asyncio.run(_Collector(config, zone, progress, recovered).run())
 
 
 class _Robots:
@@ -191,8 +183,15 @@ class _Robots:
 
 
 class _Collector:
-    def __init__(self, config: CollectConfig, progress: Progress | None, recovered: list[str]):
+    def __init__(
+        self,
+        config: CollectConfig,
+        zone: RawZone,
+        progress: Progress | None,
+        recovered: list[str],
+    ):
         self.config = config
+        self.zone = zone
         self.progress = progress
         self.recovered = recovered
         self.limit = config.fetch.max_body_bytes
@@ -210,21 +209,11 @@ class _Collector:
             "crawl-date": day,
             "run-id": run,
         }
-        raw = config.raw_root
-        self.articles = RollingWarcWriter(
-            partition_dir(raw, config.crawl_date),
-            f"newsflow-{day}-{run.split('_', 1)[-1]}",
-            config.warc_max_bytes,
-            info,
-            on_commit=lambda path, urls: write_seen_list(raw, config.crawl_date, path, urls),
-        )
-        self.aux = RollingWarcWriter(
-            aux_dir(raw, config.crawl_date),
-            f"newsflow-aux-{day}-{run.split('_', 1)[-1]}",
-            config.warc_max_bytes,
-            info,
-        )
-        self.log = CollectLog(log_dir(raw, config.crawl_date) / f"{run}.jsonl")
+        stamp = run.split("_", 1)[-1]
+        size = config.warc_max_bytes
+        self.articles = zone.writer(f"newsflow-{day}-{stamp}", size, info, aux=False)
+        self.aux = zone.writer(f"newsflow-aux-{day}-{stamp}", size, info, aux=True)
+        self.log = zone.open_log(run)
         # WARC writing (gzip, digests) is CPU work: one thread does it in order, off the event
         # loop (zlib and hashlib release the GIL), so fetching goes on meanwhile.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-writer")
@@ -329,7 +318,7 @@ class _Collector:
     def _select(self, candidates: list[str]) -> list[str]:
         """Article-like, not yet archived, within max_urls. Every other candidate is logged."""
         config = self.config
-        seen = SeenIndex(config.raw_root, config.crawl_date, config.seen_window_days)
+        seen = SeenIndex(self.zone, config.seen_window_days)
         selected: dict[str, None] = {}
         for raw_url in candidates:
             url = discover.article_url(raw_url)
@@ -436,9 +425,9 @@ class _Collector:
             "elapsed_s": round(elapsed, 3),
             "requests_per_s": round(self.fetcher.requests / max(elapsed, 1e-9), 2),
             "pages_per_s": round(fetched / max(elapsed, 1e-9), 2),
-            "warc_files": [str(p) for p in self.articles.committed],
-            "aux_warc_files": [str(p) for p in self.aux.committed],
-            "log": str(self.log.path),
+            "warc_files": list(self.articles.committed),
+            "aux_warc_files": list(self.aux.committed),
+            "log": self.log.location,
             "recovered_from_crash": self.recovered,
             "config": {
                 "fetch": {k: v for k, v in asdict(config.fetch).items() if k != "resolve"},
@@ -450,9 +439,7 @@ class _Collector:
         # every article URL that was selected ends fetched or failed: the accounting closes
         ended = fetched + sum(by["failed"].values())
         summary["accounted"] = ended == to_fetch
-        path = self.log.path.with_name(f"{config.run_id}.summary.json")
-        _write_json(path, summary)
-        summary["summary_file"] = str(path)
+        summary["summary_file"] = self.zone.write_summary(config.run_id, summary)
         return summary
 
 
@@ -473,9 +460,3 @@ async def _by_host(
             await handle(queue.popleft())
 
     await asyncio.gather(*(drain(q) for q in queues.values() for _ in range(per_host)))
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    temp = path.with_name(path.name + ".tmp")
-    temp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(temp, temp.with_name(path.name))

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from tasks.rawzone import partition_dir
-from tasks.storage import is_s3_uri, open_storage
+from tasks.rawzone import partition_location
+from tasks.storage import open_storage
 from tasks.write import MANIFEST_NAME
 
 
@@ -20,9 +20,7 @@ def date_range(start: date, end: date) -> list[date]:
 
 def raw_location(raw_root: str | Path, day: date) -> str:
     """The raw partition of one crawl date (the layout `collect` writes), local or s3://."""
-    if is_s3_uri(str(raw_root)):
-        return f"{str(raw_root).rstrip('/')}/crawl_date={day.isoformat()}"
-    return str(partition_dir(raw_root, day))
+    return partition_location(raw_root, day)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,30 +8,33 @@ RAWROOT/crawl_date=D/_aux/newsflow-aux-D-<run>-00000.warc.gz
 RAWROOT/crawl_date=D/_collect/<run>.jsonl   one line per URL: fetched / skipped / failed + why
 RAWROOT/crawl_date=D/_collect/<run>.summary.json
 RAWROOT/_seen/crawl_date=D/<warc file name>.urls   the URLs archived in that WARC file
+RAWROOT/_locks/collect-crawl_date=D.lock|.json     one collect per raw root and date
 ```
 
-Crash safety: a WARC file is written as `<name>.part` and renamed to `<name>` only once it is
-complete and fsynced (`tasks.load.list_inputs` ignores `.part` files, and `_`-folders), and its
-seen-URL list is written (temp + rename) *before* that rename. On start, `.part` files left by a
-crashed run are deleted and seen lists whose WARC file does not exist are dropped, so the
+RAWROOT is a local folder or `s3://bucket/prefix` (`RawZone`, on `tasks.storage`). A WARC
+file is written as `<name>.part` (in the partition folder when local, in a spool folder under
+the temp dir for S3) and committed only once complete: its seen-URL list is stored first, then
+the file is renamed (local) or uploaded in one PUT (S3: the object is complete or absent).
+`tasks.load.list_inputs` ignores `.part` files and `_`-folders. On start, `.part` files left
+by a crashed run are deleted and seen lists whose WARC file does not exist are dropped, so the
 index names exactly the URLs in committed WARC files: nothing is skipped that is not in the raw
 zone, and a rerun never archives a URL twice for the same date.
 
-All path handling is in this module (`partition_dir`, `seen_dir`, ...): the S3 raw zone will
-replace these few functions.
+All raw-zone path handling is in this module.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import io
 import json
 import os
+import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -39,67 +42,150 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from tasks.fetch import Fetch
+from tasks.storage import LockHeld, S3Options, is_s3_uri, open_storage, split_s3_uri
 
 __all__ = [
     "CollectLog",
+    "RawZone",
     "RollingWarcWriter",
     "SeenIndex",
-    "collect_lock",
-    "log_dir",
     "partition_dir",
-    "seen_dir",
+    "partition_location",
+    "read_log",
 ]
 
 PART = ".part"
+SEEN = "_seen"
+# One PUT per WARC file: S3 refuses single PUTs over 5 GiB.
+S3_MAX_WARC_BYTES = 4 << 30
+
+
+def partition_key(crawl_date: date) -> str:
+    return f"crawl_date={crawl_date.isoformat()}"
 
 
 def partition_dir(raw_root: str | Path, crawl_date: date) -> Path:
-    return Path(raw_root) / f"crawl_date={crawl_date.isoformat()}"
+    """A local raw root's partition folder."""
+    return Path(raw_root) / partition_key(crawl_date)
 
 
-def aux_dir(raw_root: str | Path, crawl_date: date) -> Path:
-    return partition_dir(raw_root, crawl_date) / "_aux"
+def partition_location(raw_root: str | Path, crawl_date: date) -> str:
+    """The partition of one crawl date, local path or s3:// URI (what `process` reads)."""
+    if is_s3_uri(str(raw_root)):
+        return f"{str(raw_root).rstrip('/')}/{partition_key(crawl_date)}"
+    return str(partition_dir(raw_root, crawl_date))
 
 
-def log_dir(raw_root: str | Path, crawl_date: date) -> Path:
-    return partition_dir(raw_root, crawl_date) / "_collect"
+class RawZone:
+    """One crawl date of a raw root (local folder or s3://bucket/prefix), as collect writes it."""
 
+    def __init__(self, raw_root: str | Path, crawl_date: date, s3: S3Options | None = None) -> None:
+        self.store = open_storage(str(raw_root), s3)
+        self.crawl_date = crawl_date
+        self.partition = partition_key(crawl_date)
+        self.aux = f"{self.partition}/_aux"
+        self.logs = f"{self.partition}/_collect"
+        self.seen = f"{SEEN}/{self.partition}"
+        local = self.store.local_path("")
+        self.is_local = local is not None
+        if local is None:
+            # S3: files are written to a local spool first, one per raw root, so a rerun of
+            # the date on this host finds what a crashed run left (the date's lock guards it)
+            digest = hashlib.blake2b(self.store.uri.encode(), digest_size=8).hexdigest()
+            local = Path(tempfile.gettempdir()) / "newsflow-collect-spool" / digest
+        self._spool = local
 
-def seen_dir(raw_root: str | Path, crawl_date: date | None = None) -> Path:
-    root = Path(raw_root) / "_seen"
-    return root if crawl_date is None else root / f"crawl_date={crawl_date.isoformat()}"
+    @property
+    def uri(self) -> str:
+        return self.store.uri_of(self.partition)
 
+    def folder(self, key: str) -> Path:
+        """Where files for `key` are written: the raw zone itself (local) or the spool (S3)."""
+        return self._spool / key
 
-@contextmanager
-def collect_lock(raw_root: str | Path, crawl_date: date) -> Iterator[None]:
-    """One `collect` per raw root and date at a time (its crash clean-up would hurt another)."""
-    folder = partition_dir(raw_root, crawl_date)
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "_collect.lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as error:
-            raise RuntimeError(f"another collect is running for {folder}") from error
-        yield
+    @contextmanager
+    def lock(self, owner: str) -> Iterator[None]:
+        """One `collect` per raw root and date at a time (its crash clean-up would hurt
+        another); a second one fails at once."""
+        with ExitStack() as stack:
+            try:
+                stack.enter_context(
+                    self.store.commit_lock(
+                        f"collect-{self.partition}", owner, wait=False, renew=True
+                    )
+                )
+            except LockHeld as error:
+                raise RuntimeError(f"another collect is running for {self.uri}: {error}") from error
+            yield
 
+    def recover(self) -> list[str]:
+        """Delete what a crashed run left: `.part` WARCs and seen lists without their WARC
+        file. On S3, a crashed run's log (still in the spool) is uploaded first."""
+        removed = []
+        for key in (self.partition, self.aux):
+            folder = self.folder(key)
+            if folder.is_dir():
+                for part in sorted(folder.glob(f"*{PART}")):
+                    part.unlink()
+                    removed.append(str(part))
+        logs = self.folder(self.logs)
+        if not self.is_local and logs.is_dir():
+            for path in sorted(logs.glob("*.jsonl")):
+                self._move(path, f"{self.logs}/{path.name}")
+        committed = {entry.key for entry in self.store.list(self.partition)}
+        for entry in self.store.list(self.seen):
+            name = entry.key.rsplit("/", 1)[-1]
+            warc = f"{self.partition}/{name.removesuffix('.urls')}"
+            if name.endswith(".tmp") or warc not in committed:
+                self.store.delete([entry.key])
+                removed.append(self.store.uri_of(entry.key))
+        return removed
 
-def recover(raw_root: str | Path, crawl_date: date) -> list[str]:
-    """Delete what a crashed run left: `.part` WARCs and seen lists without their WARC file."""
-    removed = []
-    for folder in (partition_dir(raw_root, crawl_date), aux_dir(raw_root, crawl_date)):
-        if folder.is_dir():
-            for part in sorted(folder.glob(f"*{PART}")):
-                part.unlink()
-                removed.append(str(part))
-    seen = seen_dir(raw_root, crawl_date)
-    if seen.is_dir():
-        committed = partition_dir(raw_root, crawl_date)
-        for listing in sorted(seen.iterdir()):
-            warc_name = listing.name.removesuffix(".urls")
-            if listing.name.endswith(".tmp") or not (committed / warc_name).exists():
-                listing.unlink()
-                removed.append(str(listing))
-    return removed
+    def writer(
+        self, stem: str, max_bytes: int, warcinfo: dict[str, str], *, aux: bool
+    ) -> RollingWarcWriter:
+        """Rolling WARC files for the partition (articles: with seen lists) or `_aux/`."""
+        if not self.is_local and max_bytes > S3_MAX_WARC_BYTES:
+            raise ValueError(f"warc_max_bytes must be <= {S3_MAX_WARC_BYTES} on S3 (one PUT)")
+        key = self.aux if aux else self.partition
+
+        def commit(part: Path, urls: list[str]) -> str:
+            return self.commit_warc(part, f"{key}/{part.name.removesuffix(PART)}", urls, not aux)
+
+        return RollingWarcWriter(self.folder(key), stem, max_bytes, warcinfo, commit)
+
+    def commit_warc(self, part: Path, key: str, urls: list[str], seen: bool) -> str:
+        """Publish a complete `.part` file at `key`: seen list first, so the index never
+        misses a committed WARC. Returns the WARC file's location."""
+        if seen:
+            self.write_seen(key.rsplit("/", 1)[-1], urls)
+        if self.is_local:
+            final = part.with_name(part.name.removesuffix(PART))
+            os.replace(part, final)
+            _fsync_dir(final.parent)
+        else:
+            self._move(part, key)
+        return self.store.uri_of(key)
+
+    def _move(self, path: Path, key: str) -> None:
+        """Upload a finished spool file (one PUT: complete or absent), then drop it."""
+        self.store.upload(path, key)
+        path.unlink()
+
+    def write_seen(self, warc_name: str, urls: list[str]) -> None:
+        data = "".join(f"{url}\n" for url in urls).encode("utf-8")
+        self.store.write_bytes(f"{self.seen}/{warc_name}.urls", data)  # temp + rename / one PUT
+
+    def open_log(self, run_id: str) -> CollectLog:
+        name = f"{run_id}.jsonl"
+        key = f"{self.logs}/{name}"
+        publish = None if self.is_local else partial(self._move, key=key)
+        return CollectLog(self.folder(self.logs) / name, self.store.uri_of(key), publish)
+
+    def write_summary(self, run_id: str, summary: dict[str, Any]) -> str:
+        key = f"{self.logs}/{run_id}.summary.json"
+        self.store.write_bytes(key, (json.dumps(summary, indent=2, default=str) + "\n").encode())
+        return self.store.uri_of(key)
 
 
 def url_key(url: str) -> int:
@@ -114,25 +200,23 @@ class SeenIndex:
     grows with the number of URLs loaded, ~70 bytes each); 0 loads every date.
     """
 
-    def __init__(self, raw_root: str | Path, crawl_date: date, window_days: int = 0) -> None:
+    def __init__(self, zone: RawZone, window_days: int = 0) -> None:
         self.same_date: set[int] = set()
         self.other_dates: set[int] = set()
-        root = seen_dir(raw_root)
-        if not root.is_dir():
-            return
-        this_date = seen_dir(raw_root, crawl_date).name
-        for folder in sorted(root.iterdir()):
-            if window_days and folder.name != this_date:
+        store = zone.store
+        for folder in store.list_dirs(SEEN):
+            if window_days and folder != zone.partition:
                 try:
-                    day = date.fromisoformat(folder.name.removeprefix("crawl_date="))
+                    day = date.fromisoformat(folder.removeprefix("crawl_date="))
                 except ValueError:
                     continue  # not a date folder of ours
-                if abs((day - crawl_date).days) > window_days:
+                if abs((day - zone.crawl_date).days) > window_days:
                     continue
-            target = self.same_date if folder.name == this_date else self.other_dates
-            for listing in sorted(folder.glob("*.urls")):
-                with open(listing, encoding="utf-8") as lines:
-                    target.update(url_key(line.rstrip("\n")) for line in lines if line.strip())
+            target = self.same_date if folder == zone.partition else self.other_dates
+            for entry in store.list(f"{SEEN}/{folder}"):
+                if entry.key.endswith(".urls"):
+                    lines = store.read_bytes(entry.key).decode("utf-8").splitlines()
+                    target.update(url_key(line) for line in lines if line.strip())
 
     def status(self, url: str, refetch: bool) -> str | None:
         """'seen_today' / 'seen_earlier' when the URL must be skipped, else None."""
@@ -152,9 +236,9 @@ class RollingWarcWriter:
 
     Every record is its own gzip member (so a record's offset can be seeked to, as in Common
     Crawl's files), compressed at level 6: warcio's writer uses level 9, which cost ~11 ms
-    per 180 kB page here for ~3 % smaller files. `on_commit(path, urls)` runs before the
-    rename (the seen lists are written there). Not thread-safe: `collect` calls it from one
-    writer thread.
+    per 180 kB page here for ~3 % smaller files. `commit(part, urls)` publishes a complete,
+    fsynced `.part` file and returns its location (`RawZone.commit_warc`). Not thread-safe:
+    `collect` calls it from one writer thread.
     """
 
     def __init__(
@@ -163,14 +247,14 @@ class RollingWarcWriter:
         stem: str,
         max_bytes: int,
         warcinfo: dict[str, str],
-        on_commit: Callable[[Path, list[str]], None] | None = None,
+        commit: Callable[[Path, list[str]], str],
     ) -> None:
         self.folder = folder
         self.stem = stem
         self.max_bytes = max_bytes
         self.warcinfo = warcinfo
-        self.on_commit = on_commit
-        self.committed: list[Path] = []
+        self.commit = commit
+        self.committed: list[str] = []
         self._seq = 0
         self._stream: IO[bytes] | None = None
         self._urls: list[str] = []
@@ -192,19 +276,14 @@ class RollingWarcWriter:
             self.close()
 
     def close(self) -> None:
-        """Commit the open file (if any): fsync, seen list, rename."""
+        """Commit the open file (if any): fsync, then seen list and rename / upload."""
         if self._stream is None:
             return
         stream, self._stream = self._stream, None
         stream.flush()
         os.fsync(stream.fileno())
         stream.close()
-        final = self.folder / self._name
-        if self.on_commit is not None:
-            self.on_commit(final, self._urls)
-        os.replace(final.with_name(final.name + PART), final)
-        _fsync_dir(self.folder)
-        self.committed.append(final)
+        self.committed.append(self.commit(self.folder / (self._name + PART), self._urls))
         self._urls = []
 
     def _open(self) -> None:
@@ -259,24 +338,20 @@ def _records(exchange: Fetch) -> tuple[Any, Any]:
     return request, response
 
 
-def write_seen_list(raw_root: str | Path, crawl_date: date, warc: Path, urls: list[str]) -> None:
-    folder = seen_dir(raw_root, crawl_date)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{warc.name}.urls"
-    temp = target.with_name(target.name + ".tmp")
-    with open(temp, "w", encoding="utf-8") as out:
-        out.writelines(f"{url}\n" for url in urls)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temp, target)
-
-
 class CollectLog:
-    """JSON lines, one per URL outcome, flushed as it goes (a crash keeps what was logged)."""
+    """JSON lines, one per URL outcome, flushed as it goes (a crash keeps what was logged).
 
-    def __init__(self, path: Path) -> None:
+    Written to a local file (on S3: in the spool, uploaded by `publish` on close, or by the
+    next run's `RawZone.recover` after a crash); `location` is where it ends up.
+    """
+
+    def __init__(
+        self, path: Path, location: str, publish: Callable[[Path], None] | None = None
+    ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self.location = location
+        self._publish = publish
         self._out = open(path, "a", encoding="utf-8")  # noqa: SIM115
 
     def write(self, entry: dict[str, Any]) -> None:
@@ -285,11 +360,18 @@ class CollectLog:
 
     def close(self) -> None:
         self._out.close()
+        if self._publish is not None:
+            self._publish(self.path)
 
 
-def read_log(path: Path) -> list[dict[str, Any]]:
-    with open(path, encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
+def read_log(location: str | Path, s3: S3Options | None = None) -> list[dict[str, Any]]:
+    """The entries of a collect log, from a local path or an s3:// URI."""
+    if is_s3_uri(str(location)):
+        bucket, key = split_s3_uri(str(location))
+        data = open_storage(f"s3://{bucket}", s3).read_bytes(key)
+    else:
+        data = Path(location).read_bytes()
+    return [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -31,6 +31,7 @@ import os
 import random
 import shutil
 import socket
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -55,6 +56,10 @@ class StorageError(RuntimeError):
     Deliberately not an OSError: a dead endpoint or wrong credentials must fail the run, not
     turn every input into a quarantined `io_error` row and publish an empty partition.
     """
+
+
+class LockHeld(StorageError):
+    """`commit_lock(..., wait=False)` found the lock held by a live owner."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,9 +205,14 @@ class Storage:
     def delete_prefix(self, prefix: str) -> None:
         self.delete(e.key for e in self.list(prefix))
 
-    def commit_lock(self, name: str, owner: str) -> AbstractContextManager[Any]:
+    def commit_lock(
+        self, name: str, owner: str, wait: bool = True, renew: bool = False
+    ) -> AbstractContextManager[Any]:
         """Exclusive lock `name` (e.g. "crawl_date=2025-03-18") across processes and hosts,
-        held while a date's partitions are published, so two commits never interleave."""
+        held while a date's partitions are published, so two commits never interleave.
+
+        `wait=False` raises `LockHeld` at once instead of waiting for a live holder;
+        `renew=True` keeps an S3 lease alive for a holder that may outlast it (`collect`)."""
         raise NotImplementedError
 
     def publish_partition(
@@ -309,12 +319,17 @@ class LocalStorage(Storage):
             path.unlink(missing_ok=True)
 
     @contextmanager
-    def commit_lock(self, name: str, owner: str) -> Iterator[None]:
-        # flock: released by the kernel when the holder dies, so no lease is needed
+    def commit_lock(
+        self, name: str, owner: str, wait: bool = True, renew: bool = False
+    ) -> Iterator[None]:
+        # flock: released by the kernel when the holder dies, so no lease (nor renewal)
         path = self.local_path(f"{LOCKS}/{name}.lock")
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a+b") as handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                raise LockHeld(f"{path} is held by another process") from None
             try:
                 yield
             finally:
@@ -630,8 +645,8 @@ class S3Storage(Storage):
 
     # --- the per-date commit lock
 
-    def commit_lock(self, name: str, owner: str) -> _Lock:
-        return _Lock(self, f"{LOCKS}/{name}.json", owner)
+    def commit_lock(self, name: str, owner: str, wait: bool = True, renew: bool = False) -> _Lock:
+        return _Lock(self, f"{LOCKS}/{name}.json", owner, wait, renew)
 
 
 class _Lock:
@@ -641,28 +656,54 @@ class _Lock:
     so the latter never deletes files of a commit still in progress, and the date's articles
     and quarantine partitions always come from the same run. A lock whose lease
     expired, or whose owner process on this host is gone, is taken over with If-Match.
+    With `renew`, a thread extends the lease every third of it while the lock is held.
     """
 
-    def __init__(self, store: S3Storage, key: str, owner: str) -> None:
+    def __init__(
+        self, store: S3Storage, key: str, owner: str, wait: bool = True, renew: bool = False
+    ) -> None:
         self.store, self.key, self.owner = store, key, owner
+        self.wait, self.renew = wait, renew
         self.etag: str | None = None
+        self.lease = float(store.options.lock_lease_s or 600)
+        self._stop = threading.Event()
+        self._keeper: threading.Thread | None = None
+
+    def _body(self) -> bytes:
+        return _json_bytes(
+            {
+                "owner": self.owner,
+                "host": socket.gethostname(),
+                "pid": os.getpid(),
+                "expires_at": time.time() + self.lease,
+            }
+        )
 
     def __enter__(self) -> _Lock:
-        lease = float(self.store.options.lock_lease_s or 600)
+        self._acquire()
+        if self.renew:
+            self._keeper = threading.Thread(target=self._keep, name="lock-lease", daemon=True)
+            self._keeper.start()
+        return self
+
+    def _keep(self) -> None:
+        while not self._stop.wait(self.lease / 3):
+            try:
+                self.etag = self.store.write_bytes(self.key, self._body(), IfMatch=self.etag)
+            except Exception as err:  # noqa: BLE001 - logged; the holder's work goes on
+                log.warning("could not renew %s: %s", self.store.uri_of(self.key), err)
+                if isinstance(err, _PreconditionFailed) or not isinstance(err, StorageError):
+                    return  # taken over (or gone): renewing would fail forever
+
+    def _acquire(self) -> None:
+        lease = self.lease
         deadline = time.monotonic() + lease + 60
         pause = 0.05
         while True:
-            body = _json_bytes(
-                {
-                    "owner": self.owner,
-                    "host": socket.gethostname(),
-                    "pid": os.getpid(),
-                    "expires_at": time.time() + lease,
-                }
-            )
+            body = self._body()
             try:
                 self.etag = self.store.write_bytes(self.key, body, IfNoneMatch="*")
-                return self
+                return
             except _PreconditionFailed:
                 pass
             holder, etag = self.store.read_json_etag(self.key)
@@ -670,13 +711,18 @@ class _Lock:
                 continue  # released meanwhile: try again at once
             if holder is not None and holder.get("owner") == self.owner:
                 self.etag = etag  # our own create, retried after a lost response
-                return self
+                return
             if holder is None or _lock_is_dead(holder):
                 try:
                     self.etag = self.store.write_bytes(self.key, body, IfMatch=etag)
-                    return self
+                    return
                 except _PreconditionFailed:
                     continue
+            if not self.wait:
+                raise LockHeld(
+                    f"{self.store.uri_of(self.key)} is held by {holder.get('owner')} "
+                    f"(pid {holder.get('pid')} on {holder.get('host')})"
+                )
             if time.monotonic() > deadline:
                 raise StorageError(
                     f"{self.store.uri_of(self.key)} is held by {holder.get('owner')} "
@@ -686,6 +732,9 @@ class _Lock:
             pause = min(pause * 2, 2.0)
 
     def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._keeper is not None:
+            self._keeper.join()
         # If-Match: never delete a lock somebody took over from us.
         _best_effort(
             lambda: self.store._call(

@@ -37,7 +37,8 @@ from schemas import PARTITIONING
 from tasks.collect import CollectConfig, Sources, load_config, run_collect
 from tasks.fetch import FetchSettings
 from tasks.load import list_inputs
-from tasks.rawzone import read_log
+from tasks.rawzone import RawZone, SeenIndex, partition_key, read_log
+from tasks.storage import open_storage
 
 DAY = date(2025, 3, 18)
 PAGES = REPO / "benchmarks" / "data" / "scrapinghub" / "html"
@@ -209,6 +210,27 @@ def warc_files(raw: Path, day: date = DAY) -> list[Path]:
     return sorted((raw / f"crawl_date={day}").glob("*.warc.gz"))
 
 
+def committed_warcs(location: str | Path, day: date = DAY, s3=None) -> list[str]:
+    """Keys of the committed article WARC files of a raw root, local or S3 (not `_aux/`)."""
+    store = open_storage(str(location), s3)
+    return [
+        e.key
+        for e in store.list(partition_key(day))
+        if e.key.endswith(".warc.gz") and "/_" not in e.key
+    ]
+
+
+def archived(location: str | Path, day: date = DAY, s3=None) -> list[str]:
+    """The response targets in the committed article WARC files, in file order."""
+    store = open_storage(str(location), s3)
+    targets = []
+    for key in committed_warcs(location, day, s3):
+        with store.open_read(key) as stream:
+            for record in FastIterator(stream, record_types=WarcRecordType.response):
+                targets.append(record.headers["WARC-Target-URI"])
+    return targets
+
+
 # ---------------------------------------------------------------- every URL accounted for
 
 
@@ -342,7 +364,7 @@ def test_collect_then_process_gives_rows_with_the_servers_urls_and_times(crawl, 
         for hit in web.log.of(site.name):
             if hit.status == 200:
                 served[site.url(hit.path)] = hit
-    assert c["records_in"] == len(warc_files_targets(raw))
+    assert c["records_in"] == len(archived(raw))
     assert len(rows) >= c["records_in"] - 2  # a page or two may not extract: quarantined
     for row in rows:
         hit = served[row["url"]]
@@ -350,26 +372,17 @@ def test_collect_then_process_gives_rows_with_the_servers_urls_and_times(crawl, 
         assert timedelta(0) <= hit.started_wall - row["fetched_at"] < timedelta(seconds=1)
 
 
-def warc_files_targets(raw: Path) -> list[str]:
-    targets = []
-    for path in warc_files(raw):
-        with open(path, "rb") as stream:
-            for record in FastIterator(stream, record_types=WarcRecordType.response):
-                targets.append(record.headers["WARC-Target-URI"])
-    return targets
-
-
 def test_rerun_same_date_archives_nothing_twice(crawl) -> None:
     web, raw, first = crawl
-    before = warc_files_targets(raw)
+    before = archived(raw)
     again = run_collect(web.config(raw))
     assert again["fetched"] == 0
     assert again["skipped"]["seen_today"] == first["fetched"]
     assert again["warc_files"] == []
-    assert warc_files_targets(raw) == before
+    assert archived(raw) == before
     # and with --refetch the same date still does not duplicate
     third = run_collect(web.config(raw, refetch=True))
-    assert third["fetched"] == 0 and warc_files_targets(raw) == before
+    assert third["fetched"] == 0 and archived(raw) == before
 
 
 def test_next_date_skips_urls_seen_earlier_unless_refetch(tmp_path: Path) -> None:
@@ -385,8 +398,8 @@ def test_next_date_skips_urls_seen_earlier_unless_refetch(tmp_path: Path) -> Non
         assert skipped["skipped"] == {"seen_earlier": 1} and skipped["fetched"] == 0
         refetched = run_collect(web.config(raw, day=later, refetch=True))
         assert refetched["fetched"] == 1
-        assert len(warc_files_targets(raw)) == 1  # DAY's
-        assert warc_files_targets_for(raw, later) == [url]
+        assert len(archived(raw)) == 1  # DAY's
+        assert archived(raw, later) == [url]
         # outside seen_window_days, earlier dates are not consulted
         far = DAY + timedelta(days=60)
         assert run_collect(web.config(raw, day=far, seen_window_days=30))["fetched"] == 1
@@ -394,17 +407,12 @@ def test_next_date_skips_urls_seen_earlier_unless_refetch(tmp_path: Path) -> Non
         web.close()
 
 
-def warc_files_targets_for(raw: Path, day: date) -> list[str]:
-    targets = []
-    for path in warc_files(raw, day):
-        with open(path, "rb") as stream:
-            for record in FastIterator(stream, record_types=WarcRecordType.response):
-                targets.append(record.headers["WARC-Target-URI"])
-    return targets
+def endpoint_args(backend) -> list[str]:
+    return ["--s3-endpoint", backend.options.endpoint_url] if backend.options else []
 
 
-def test_collect_killed_mid_run_then_rerun_archives_every_url_once(tmp_path: Path) -> None:
-    """SIGKILL a real `newsflow collect` mid-crawl, then run the date again."""
+def test_collect_killed_mid_run_then_rerun_archives_every_url_once(tmp_path, backend) -> None:
+    """SIGKILL a real `newsflow collect` mid-crawl, then run the date again (local and S3)."""
     import os
     import signal
     import subprocess
@@ -414,46 +422,135 @@ def test_collect_killed_mid_run_then_rerun_archives_every_url_once(tmp_path: Pat
     web = Web(tmp_path)
     try:
         config = write_config(web, tmp_path, delay=0.5, warc_max_bytes=1)  # a file per page
-        raw = tmp_path / "raw"
-        partition = raw / f"crawl_date={DAY}"
+        raw, s3 = backend.location, backend.options
+        zone = RawZone(raw, DAY, s3)
         newsflow = Path(sys.executable).with_name("newsflow")
-        args = [str(newsflow), "collect", str(config), "--date", DAY.isoformat(), "--raw", str(raw)]
-        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        args = [str(newsflow), "collect", str(config), "--date", DAY.isoformat(), "--raw", raw]
+        proc = subprocess.Popen(
+            args + endpoint_args(backend), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + 120
         try:
             # wait until at least two files are committed: the crawl is well under way
-            while len(warc_files(raw)) < 2 and time.monotonic() < deadline:
+            while len(committed_warcs(raw, DAY, s3)) < 2 and time.monotonic() < deadline:
                 assert proc.poll() is None, "collect ended before it could be killed"
-                time.sleep(0.02)
+                time.sleep(0.05)
         finally:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
-        committed = warc_files_targets(raw)
+        committed = archived(raw, DAY, s3)
         assert 2 <= len(committed) < 7
-        assert list_inputs(partition) == warc_files(raw)  # a .part, if any, is not an input
-        summary = run_collect(load_config(config, DAY, raw))
+        # a .part, if any, is not an input
+        assert [str(f) for f in list_inputs(zone.uri, s3)] == [
+            zone.store.uri_of(k) for k in committed_warcs(raw, DAY, s3)
+        ]
+        config = load_config(config, DAY, raw)
+        config.s3 = s3
+        summary = run_collect(config)
         assert summary["skipped"] == {"seen_today": len(committed)}
         assert summary["fetched"] == 7 - len(committed)
-        targets = warc_files_targets(raw)
+        targets = archived(raw, DAY, s3)
         assert len(targets) == len(set(targets)) == 7  # every URL archived, none twice
-        assert not list(raw.rglob("*.part"))
+        assert not list(zone.folder(zone.partition).rglob("*.part"))
+        # the killed run's log is kept (on S3: uploaded from the spool by the rerun)
+        logs = [e.key for e in zone.store.list(zone.logs) if e.key.endswith(".jsonl")]
+        assert len(logs) == 2
     finally:
         web.close()
 
 
-def test_a_crashed_run_leaves_nothing_process_reads_and_is_cleaned_up(tmp_path: Path) -> None:
-    from tasks.rawzone import recover, seen_dir, write_seen_list
-
-    partition = tmp_path / f"crawl_date={DAY}"
-    partition.mkdir(parents=True)
-    part = partition / "newsflow-x-00000.warc.gz.part"
+def test_a_crashed_run_leaves_nothing_process_reads_and_is_cleaned_up(backend) -> None:
+    zone = RawZone(backend.location, DAY, backend.options)
+    zone.folder(zone.partition).mkdir(parents=True, exist_ok=True)
+    part = zone.folder(zone.partition) / "newsflow-x-00000.warc.gz.part"
     part.write_bytes(b"WARC/1.1\r\nWARC-Type: resp")  # cut in the middle of a record
-    # its seen list was written, the rename never happened
-    write_seen_list(tmp_path, DAY, partition / "newsflow-x-00000.warc.gz", ["http://x.org/a"])
-    assert list_inputs(partition) == []
-    removed = recover(tmp_path, DAY)
+    # its seen list was written, the rename / upload never happened
+    zone.write_seen("newsflow-x-00000.warc.gz", ["http://x.org/a"])
+    if backend.options is None:
+        assert list_inputs(zone.uri) == []  # the .part in the partition folder is no input
+    else:
+        assert zone.store.list(zone.partition) == []  # it never left the local spool
+    removed = zone.recover()
     assert len(removed) == 2 and not part.exists()
-    assert list(seen_dir(tmp_path, DAY).iterdir()) == []
+    assert zone.store.list(zone.seen) == []
+    assert SeenIndex(zone).status("http://x.org/a", refetch=False) is None
+
+
+def test_a_second_collect_of_the_date_fails_at_once(backend) -> None:
+    config = CollectConfig(
+        sources=Sources(), crawl_date=DAY, raw_root=backend.location, s3=backend.options
+    )
+    zone = RawZone(backend.location, DAY, backend.options)
+    with zone.lock("someone-else"), pytest.raises(RuntimeError, match="another collect is"):
+        run_collect(config)
+    assert run_collect(config)["accounted"]  # released: the date can be collected again
+
+
+def test_collect_lock_lease_is_renewed_while_held(s3) -> None:
+    """A collect runs for longer than the S3 lock lease: the lease must not lapse."""
+    import dataclasses
+    import time
+
+    from tasks.storage import LockHeld
+
+    store = open_storage(s3.location, dataclasses.replace(s3.options, lock_lease_s=1.5))
+    with store.commit_lock("collect-x", "first", wait=False, renew=True):
+        time.sleep(3)  # twice the lease: without renewal the lock would be taken over now
+        with pytest.raises(LockHeld), store.commit_lock("collect-x", "second", wait=False):
+            pass
+    with store.commit_lock("collect-x", "second", wait=False):  # released on exit
+        pass
+
+
+def test_collect_into_s3_then_rerun_then_process(tmp_path: Path, s3) -> None:
+    """An s3:// raw root: WARC objects, log, summary and seen lists on S3, rerun idempotent,
+    and `process` reads the partition straight from S3."""
+    web = Web(tmp_path)
+    try:
+        config = load_config(write_config(web, tmp_path, warc_max_bytes=1), DAY, s3.location)
+        config.s3 = s3.options
+        summary = run_collect(config)
+        assert summary["fetched"] == 7 and summary["accounted"]
+        zone = RawZone(s3.location, DAY, s3.options)
+        keys = committed_warcs(s3.location, DAY, s3.options)
+        assert len(keys) == 7  # one file per page
+        assert summary["warc_files"] == [zone.store.uri_of(k) for k in keys]
+        assert all(u.startswith(f"{s3.location}/crawl_date={DAY}/") for u in summary["warc_files"])
+        assert summary["aux_warc_files"]  # robots.txt and sitemaps
+        targets = []
+        for key in keys:
+            with zone.store.open_read(key) as stream:
+                for record in FastIterator(stream, parse_http=False):
+                    assert record.verify_block_digest()
+                    if record.record_type == WarcRecordType.response:
+                        targets.append(record.headers["WARC-Target-URI"])
+        expected = {u for u, (o, _) in web.expected.items() if u.startswith(web.b.url("/"))}
+        assert sorted(targets) == sorted(expected) and len(expected) == 7
+        entries = read_log(summary["log"], s3.options)
+        articles = {e["url"]: e["outcome"] for e in entries if e["kind"] == "article"}
+        assert articles == dict.fromkeys(expected, "fetched")
+        assert summary["log"].startswith(f"{s3.location}/crawl_date={DAY}/_collect/")
+        stored = json.loads(zone.store.read_bytes(f"{zone.logs}/{config.run_id}.summary.json"))
+        assert stored["fetched"] == 7
+        seen = [e.key.rsplit("/", 1)[-1] for e in zone.store.list(zone.seen)]
+        assert seen == [f"{k.rsplit('/', 1)[-1]}.urls" for k in keys]
+        assert not [p for p in zone.folder("").rglob("*") if p.is_file()]  # spool emptied
+
+        config.run_id = ""
+        again = run_collect(config)
+        assert again["fetched"] == 0 and again["skipped"] == {"seen_today": 7}
+        assert committed_warcs(s3.location, DAY, s3.options) == keys
+
+        record = run_local(zone.uri, tmp_path / "out", DAY, workers=1, s3=s3.options)
+        c = record["counts"]
+        assert c["records_in"] == 7
+        assert c["records_in"] == c["articles"] + c["quarantined"] + c["duplicates"]
+        rows = ds.dataset(tmp_path / "out" / "articles", format="parquet").to_table()
+        served = {web.b.url(h.path) for h in web.log.of(web.b.name) if h.status == 200}
+        assert set(rows.column("url").to_pylist()) <= served
+        assert rows.num_rows >= 6  # a page may not extract: then it is quarantined
+    finally:
+        web.close()
 
 
 # ---------------------------------------------------------------- config, CLI, flow
@@ -501,21 +598,22 @@ warc_max_bytes = {warc_max_bytes}
     return path
 
 
-def test_cli_collect_prints_a_summary(tmp_path: Path) -> None:
+def test_cli_collect_prints_a_summary(tmp_path: Path, backend, monkeypatch) -> None:
     from typer.testing import CliRunner
 
     from flows.cli import app
 
+    # --s3-endpoint wins over the variable (and sets it for the run; restored afterwards)
+    monkeypatch.setenv("NEWSFLOW_S3_ENDPOINT", "http://127.0.0.1:9")
     web = Web(tmp_path)
     try:
         config = write_config(web, tmp_path)
-        raw = tmp_path / "raw"
-        result = CliRunner().invoke(
-            app, ["collect", str(config), "--date", DAY.isoformat(), "--raw", str(raw)]
-        )
+        raw = backend.location
+        args = ["collect", str(config), "--date", DAY.isoformat(), "--raw", raw]
+        result = CliRunner().invoke(app, args + endpoint_args(backend))
         assert result.exit_code == 0, result.output
         assert "fetched" in result.output and "7" in result.output
-        assert len(warc_files_targets(raw)) == 7
+        assert len(archived(raw, DAY, backend.options)) == 7
         bad = CliRunner().invoke(app, ["collect", str(tmp_path / "nope.toml"), "--date", "x"])
         assert bad.exit_code != 0
     finally:
@@ -552,7 +650,7 @@ def test_nightly_chains_collect_and_process(prefect_harness, tmp_path: Path) -> 
         assert record["counts"]["records_in"] == 7  # the 7 collected article responses
         table = pq.read_table(out / "articles" / f"crawl_date={day}", columns=["url"])
         assert sorted(table.column("url").to_pylist()) == sorted(
-            warc_files_targets_for(raw, date.fromisoformat(day))
+            archived(raw, date.fromisoformat(day))
         )
     finally:
         web.close()

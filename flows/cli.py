@@ -12,18 +12,18 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
 
 from flows.collect_cli import collect
 from flows.s3cli import S3Endpoint, use_s3_endpoint
 from flows.s3cli import cleanup as cleanup_command
 from flows.stats_cli import stats
+from flows.terminal import console, progress_bar
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="newsflow: clean, queryable news."
 )
-console = Console(stderr=True)
 app.command()(collect)  # implementation in flows/collect_cli.py
 
 
@@ -245,16 +245,7 @@ def _run_flow(parameters: dict, dask_address: str | None, progress: Callable[[in
 
 
 def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]processing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("records"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not sys.stderr.isatty(),
-    )
+    return progress_bar("processing", "records")
 
 
 def _print_summary(record: dict) -> None:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from flows.s3cli import S3Endpoint, use_s3_endpoint
-
-console = Console(stderr=True)
+from flows.terminal import console, progress_bar
 
 
 def collect(
@@ -41,16 +37,7 @@ def collect(
     except (OSError, ValueError) as err:
         console.print(f"[red]error:[/] {err}")
         raise typer.Exit(2) from err
-    bar = Progress(
-        TextColumn("[bold]collecting"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("articles"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not sys.stderr.isatty(),
-    )
+    bar = progress_bar("collecting", "articles")
     with bar:
         task_id = bar.add_task("articles", total=None)
         try:

@@ -42,7 +42,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from tasks.fetch import Fetch
-from tasks.storage import LockHeld, S3Options, is_s3_uri, open_storage, split_s3_uri
+from tasks.storage import LockHeld, S3Options, fsync_dir, is_s3_uri, open_storage, split_s3_uri
 
 __all__ = [
     "CollectLog",
@@ -162,7 +162,7 @@ class RawZone:
         if self.is_local:
             final = part.with_name(part.name.removesuffix(PART))
             os.replace(part, final)
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
         else:
             self._move(part, key)
         return self.store.uri_of(key)
@@ -372,11 +372,3 @@ def read_log(location: str | Path, s3: S3Options | None = None) -> list[dict[str
     else:
         data = Path(location).read_bytes()
     return [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

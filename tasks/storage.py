@@ -360,12 +360,12 @@ def publish_directory(new: Path, target: Path) -> None:
     An empty `new` (no files) removes the old partition: the date now has no rows.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    _fsync_dir(new)
+    fsync_dir(new)
     has_files = any(new.iterdir())
     if not target.exists():
         if has_files:
             os.rename(new, target)
-            _fsync_dir(target.parent)
+            fsync_dir(target.parent)
         return
     if not has_files:
         graveyard = new.with_name(new.name + ".old")
@@ -373,7 +373,7 @@ def publish_directory(new: Path, target: Path) -> None:
         shutil.rmtree(graveyard, ignore_errors=True)
         return
     if _exchange(new, target):
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
         shutil.rmtree(new, ignore_errors=True)  # `new` now holds the previous generation
         return
     # No RENAME_EXCHANGE (not Linux, or a filesystem without it): two renames, with a short
@@ -397,7 +397,8 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(b))
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename or new entry in `path` durable (a crash after this keeps it)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -22,8 +22,9 @@ import trafilatura  # noqa: E402
 from corpus import pages  # noqa: E402
 from shingle_f1 import score  # noqa: E402
 
-from tasks.extract import ExtractOptions, extract_record  # noqa: E402
-from tasks.records import RawRecord  # noqa: E402
+from tasks.extract import extract_record  # noqa: E402
+from tasks.pipeline import extract_options  # noqa: E402
+from tasks.records import ExtractOptions, RawRecord  # noqa: E402
 
 
 def pipeline_text(url: str, html: bytes, options: ExtractOptions) -> str:
@@ -36,7 +37,7 @@ def pipeline_text(url: str, html: bytes, options: ExtractOptions) -> str:
 
 def main() -> None:
     corpus = pages()
-    options = ExtractOptions(crawl_date=date(2025, 1, 1), pipeline_version="benchmark")
+    options = extract_options(date(2025, 1, 1), "benchmark")
     rows = []
     for name, extract in (
         ("trafilatura extract() defaults", lambda p: trafilatura.extract(p.html, url=p.url) or ""),

@@ -1,8 +1,9 @@
 """One raw record in, one article row or one Failure out. Runs inside worker processes.
 
 Every HTML page is parsed exactly once (`trafilatura.load_html`); our own metadata
-(canonical links, dates with their time of day, JSON-LD) is read from that tree and the
-same tree goes to `trafilatura.bare_extraction`, which works on a copy.
+(canonical links, dates with their time of day, JSON-LD) and trafilatura's
+(`tasks.pagemeta`: title, authors, site name, tags) are read from that tree, and the
+same tree goes to `trafilatura.bare_extraction` for the text, which works on a copy.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from typing import Any
 import trafilatura
 from lxml.html import HtmlElement
 
-from schemas.articles import ARTICLES_SCHEMA_VERSION
 from tasks import normalise
 from tasks.decode import DecodeError, decode_bytes
 from tasks.htmlmeta import read_page_meta
+from tasks.pagemeta import page_metadata
 from tasks.records import ExtractOptions, Failure, RawRecord, Stage
 from tasks.textclean import clean_text
 
@@ -63,16 +64,19 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
         raise _StageError("extract", "unparsable_html", "no HTML tree could be built")
     now = _reference_time(record, options)
     meta = read_page_meta(tree, record.url, now=now)
-    document = trafilatura.bare_extraction(
+    # htmldate's search is only needed when the page gave no dated metadata of its own
+    document = page_metadata(tree, record.url, with_date=not meta.published)
+    extracted = trafilatura.bare_extraction(
         tree,
         url=record.url,
-        with_metadata=True,
+        with_metadata=False,
         include_comments=options.include_comments,
         favor_precision=options.favor_precision,
         include_tables=options.include_tables,
     )
-    if document is None or not (document.text or "").strip():
+    if extracted is None or not (extracted.text or "").strip():
         raise _no_content(tree)
+    document.text = extracted.text
 
     canonical = normalise.canonical_url(record.url, meta.declared_canonicals)
     domain = normalise.registered_domain(record.url or canonical)
@@ -145,7 +149,7 @@ def _finish(row: dict[str, Any], record: RawRecord, options: ExtractOptions) -> 
     row["input_format"] = record.input_format
     row["crawl_date"] = options.crawl_date
     row["pipeline_version"] = options.pipeline_version
-    row["schema_version"] = ARTICLES_SCHEMA_VERSION
+    row["schema_version"] = options.schema_version
     return row
 
 

@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Protocol
 
+from schemas import ARTICLES_SCHEMA_VERSION
 from tasks.load import WarcFilter, iter_all, list_inputs
 from tasks.pool import WorkerPool
 from tasks.records import ExtractOptions, Failure, RawRecord
@@ -56,6 +57,15 @@ def _version(package: str) -> str:
         return version(package)
     except PackageNotFoundError:
         return "0+unknown"
+
+
+def extract_options(crawl_date: date, pipeline_version: str) -> ExtractOptions:
+    """What every extraction worker needs to know about the run."""
+    return ExtractOptions(
+        crawl_date=crawl_date,
+        pipeline_version=pipeline_version,
+        schema_version=ARTICLES_SCHEMA_VERSION,
+    )
 
 
 @dataclass(slots=True)
@@ -131,7 +141,7 @@ def process_batch_here(
 ) -> BatchSummary:
     """`process_batch` in whatever process runs it (a Dask worker), with that process's
     own killable extraction pool; the driver's pool cannot travel over the network."""
-    options = ExtractOptions(crawl_date=ctx.crawl_date, pipeline_version=ctx.pipeline_version)
+    options = extract_options(ctx.crawl_date, ctx.pipeline_version)
     key = (options, doc_timeout, workers)
     with _HERE_POOLS_LOCK:
         pool = _HERE_POOLS.get(key)
@@ -192,7 +202,7 @@ def run_process(
     inputs = list_inputs(config.input, config.s3)
     load_counters: Counter[str] = Counter()
     summaries: list[BatchSummary] = []
-    options = ExtractOptions(crawl_date=config.crawl_date, pipeline_version=ctx.pipeline_version)
+    options = extract_options(config.crawl_date, ctx.pipeline_version)
     try:
         with WorkerPool(config.worker_count, EXTRACT_HANDLER, options, config.doc_timeout) as pool:
             items = iter_all(

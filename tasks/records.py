@@ -52,6 +52,9 @@ class ExtractOptions:
 
     crawl_date: date
     pipeline_version: str
+    # schemas.ARTICLES_SCHEMA_VERSION, passed in: importing schemas (pyarrow, ~0.4 s)
+    # into the extraction workers would only slow their start
+    schema_version: int
     favor_precision: bool = True
     include_comments: bool = False
     include_tables: bool = True

@@ -1,0 +1,66 @@
+"""tasks.pagemeta gives what trafilatura's own extract_metadata gives, minus the steps we skip.
+
+Runs over all 181 ScrapingHub benchmark pages bundled in benchmarks/data (MIT licence):
+a trafilatura upgrade that changes its metadata steps fails here instead of silently
+changing rows.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+import trafilatura
+from conftest import REPO
+from trafilatura.metadata import extract_metadata
+from trafilatura.settings import set_date_params
+
+from tasks.pagemeta import USED_FIELDS, page_metadata
+
+sys.path.append(str(REPO / "benchmarks"))
+from corpus import pages  # noqa: E402
+
+PAGES = [(page.page_id, page.url, page.html) for page in pages()]
+
+
+def fields(document: trafilatura.settings.Document, names: tuple[str, ...]) -> dict[str, object]:
+    return {name: getattr(document, name) for name in names}
+
+
+def test_every_benchmark_page_is_there() -> None:
+    assert len(PAGES) == 181
+
+
+def test_same_metadata_as_trafilatura_on_every_benchmark_page() -> None:
+    differing = []
+    with_date_seen = 0
+    for page_id, url, html in PAGES:
+        # bare_extraction's call, on its own fresh tree (both read trees the same way)
+        expected = extract_metadata(trafilatura.load_html(html), url, set_date_params(True))
+        ours = page_metadata(trafilatura.load_html(html), url, with_date=True)
+        names = (*USED_FIELDS, "date", "hostname")
+        if fields(ours, names) != fields(expected, names):
+            differing.append(page_id)
+        with_date_seen += expected.date is not None
+    assert differing == []
+    assert with_date_seen > 150  # the comparison covered real dates, not only None == None
+
+
+@pytest.mark.parametrize("index", [0, 60, 120, 180])
+def test_without_date_skips_only_the_date(index: int) -> None:
+    _, url, html = PAGES[index]
+    full = page_metadata(trafilatura.load_html(html), url, with_date=True)
+    lean = page_metadata(trafilatura.load_html(html), url, with_date=False)
+    assert full.date is not None
+    assert lean.date is None
+    assert fields(lean, USED_FIELDS) == fields(full, USED_FIELDS)
+
+
+def test_skips_the_licence_search() -> None:
+    page = (
+        "<html><head><title>A headline here</title></head><body><article><p>Text.</p>"
+        "</article><footer><a href='https://creativecommons.org/licenses/by-sa/4.0/'>"
+        "CC BY-SA 4.0</a></footer></body></html>"
+    )
+    assert extract_metadata(trafilatura.load_html(page)).license is not None
+    assert page_metadata(trafilatura.load_html(page), None, with_date=False).license is None

@@ -64,8 +64,14 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
         raise _StageError("extract", "unparsable_html", "no HTML tree could be built")
     now = _reference_time(record, options)
     meta = read_page_meta(tree, record.url, now=now)
-    # htmldate's search is only needed when the page gave no dated metadata of its own
-    document = page_metadata(tree, record.url, with_date=not meta.published)
+    # htmldate's date and trafilatura's categories are only needed when the page gave no
+    # dated metadata / no section of its own
+    try:
+        document = page_metadata(
+            tree, record.url, with_date=not meta.published, with_categories=not meta.section
+        )
+    except (TypeError, ValueError) as err:  # what bare_extraction would have discarded on
+        raise _StageError("extract", "metadata_failed", _one_line(err)) from err
     extracted = trafilatura.bare_extraction(
         tree,
         url=record.url,

@@ -47,13 +47,31 @@ def test_same_metadata_as_trafilatura_on_every_benchmark_page() -> None:
 
 
 @pytest.mark.parametrize("index", [0, 60, 120, 180])
-def test_without_date_skips_only_the_date(index: int) -> None:
+def test_skipping_date_and_categories_changes_nothing_else(index: int) -> None:
     _, url, html = PAGES[index]
     full = page_metadata(trafilatura.load_html(html), url, with_date=True)
-    lean = page_metadata(trafilatura.load_html(html), url, with_date=False)
+    lean = page_metadata(trafilatura.load_html(html), url, with_date=False, with_categories=False)
     assert full.date is not None
     assert lean.date is None
-    assert fields(lean, USED_FIELDS) == fields(full, USED_FIELDS)
+    others = tuple(name for name in USED_FIELDS if name != "categories")
+    assert fields(lean, others) == fields(full, others)
+
+
+def test_without_categories_skips_only_the_link_search() -> None:
+    """Categories declared in meta tags / JSON-LD stay; those found by searching the
+    page's links (what with_categories=False skips) go."""
+    declared = found_in_links = 0
+    for _, url, html in PAGES:
+        full = page_metadata(trafilatura.load_html(html), url, with_date=False)
+        lean = page_metadata(
+            trafilatura.load_html(html), url, with_date=False, with_categories=False
+        )
+        if lean.categories:
+            declared += 1
+            assert lean.categories == full.categories
+        elif full.categories:
+            found_in_links += 1
+    assert declared > 0 and found_in_links > 0
 
 
 def test_skips_the_licence_search() -> None:
@@ -64,3 +82,26 @@ def test_skips_the_licence_search() -> None:
     )
     assert extract_metadata(trafilatura.load_html(page)).license is not None
     assert page_metadata(trafilatura.load_html(page), None, with_date=False).license is None
+
+
+def test_a_metadata_failure_quarantines_the_record_with_a_clear_reason(monkeypatch) -> None:
+    """bare_extraction used to swallow a ValueError from its metadata step and return
+    None; now the step is ours, the record says why it failed."""
+    from datetime import date
+
+    from tasks import extract
+    from tasks.pipeline import extract_options
+    from tasks.records import Failure, RawRecord
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("unexpected markup\nin the page")
+
+    monkeypatch.setattr(extract, "page_metadata", broken)
+    _, url, html = PAGES[0]
+    record = RawRecord(
+        source_uri="page.html", input_format="html", content_kind="html", content=html, url=url
+    )
+    result = extract.extract_record(record, extract_options(date(2025, 3, 18), "test"))
+    assert isinstance(result, Failure)
+    assert (result.stage, result.error_type) == ("extract", "metadata_failed")
+    assert result.error_message == "ValueError: unexpected markup in the page"

@@ -10,7 +10,7 @@ and prints docs/s, the ratios (b)/(a) and the peak memory (PSS, see _tree_pss_by
 the whole process tree of (b). Each measurement is the median of --repeats runs; the
 runs alternate between (a) and (b) so that drift in machine load hits both.
 
-    python benchmarks/throughput.py --records 5000 --repeats 3
+    python benchmarks/throughput.py --records 5000 --repeats 3 [--ceiling]
     # memory flatness:
     python benchmarks/throughput.py --records 20000 --repeats 1 --skip-bare --workers 2
 Targets on a 2-core machine: ratio >= 0.9 (1 worker), >= 1.7 (2 workers); memory < 1 GB, flat.
@@ -19,6 +19,7 @@ Targets on a 2-core machine: ratio >= 0.9 (1 worker), >= 1.7 (2 workers); memory
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import shutil
 import statistics
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -49,11 +51,24 @@ def build_corpus(records: int) -> Path:
     return path
 
 
-def bare_loop(records: int) -> float:
-    """Seconds for the reference loop over the same documents (held in memory one at a time)."""
+def bare_loop(records: int, share: int = 0, shares: int = 1) -> float:
+    """Seconds for the reference loop over the same documents (held in memory one at a
+    time); with `shares` > 1, only every `shares`-th document starting at `share`."""
     started = time.perf_counter()
-    for url, html in repeat(pages(), records):
-        trafilatura.bare_extraction(html, url=url, with_metadata=True)
+    for n, (url, html) in enumerate(repeat(pages(), records)):
+        if n % shares == share:
+            trafilatura.bare_extraction(html, url=url, with_metadata=True)
+    return time.perf_counter() - started
+
+
+def bare_parallel(records: int, processes: int) -> float:
+    """Seconds for `processes` bare loops side by side, each over its share of the corpus:
+    what this machine gives two busy processes right now, with no pipeline at all. The
+    2-worker ratio cannot exceed this one; on a shared VM it moves between runs."""
+    context = multiprocessing.get_context("fork")
+    started = time.perf_counter()
+    with ProcessPoolExecutor(processes, mp_context=context) as pool:
+        list(pool.map(bare_loop, [records] * processes, range(processes), [processes] * processes))
     return time.perf_counter() - started
 
 
@@ -116,27 +131,38 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, action="append", help="worker counts to run (default: 1 and all)"
     )
+    parser.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="also time bare loops on all cores side by side (the machine's own speed-up)",
+    )
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     corpus = build_corpus(args.records)
     size_mib = corpus.stat().st_size / 2**20
     print(f"corpus: {args.records} records, {size_mib:.0f} MiB WARC.gz; {cores} cores")
 
-    names = [] if args.skip_bare else ["bare trafilatura loop"]
+    bare_name, ceiling_name = "bare trafilatura loop", f"bare loops, {cores} side by side"
+    names = [] if args.skip_bare else [bare_name]
+    names += [ceiling_name] if args.ceiling else []
     worker_counts = sorted(set(args.workers or [1, cores]))
     names += [f"newsflow process, {w} worker(s)" for w in worker_counts]
     runs: dict[str, list[tuple[float, int]]] = {name: [] for name in names}
-    for _ in range(args.repeats):
+    for repeat_no in range(1, args.repeats + 1):
         if not args.skip_bare:
-            runs["bare trafilatura loop"].append((bare_loop(args.records), 0))
+            runs[bare_name].append((bare_loop(args.records), 0))
+        if args.ceiling:
+            runs[ceiling_name].append((bare_parallel(args.records, cores), 0))
         for workers in worker_counts:
             runs[f"newsflow process, {workers} worker(s)"].append(pipeline_run(corpus, workers))
+        # every run, not only the medians: on a shared VM the spread is the story
+        print(f"run {repeat_no}: " + ", ".join(f"{n} {rs[-1][0]:.1f} s" for n, rs in runs.items()))
     results = {
         name: (statistics.median(r[0] for r in rs), max(r[1] for r in rs))
         for name, rs in runs.items()
     }
 
-    bare = results.get("bare trafilatura loop", (None, 0))[0]
+    bare = results.get(bare_name, (None, 0))[0]
     print(f"{'':36} {'seconds':>8} {'docs/s':>7} {'ratio':>6} {'peak PSS':>9}")
     for name, (seconds, rss) in results.items():
         ratio = f"{bare / seconds:6.2f}" if bare else "     -"

@@ -70,7 +70,7 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
         document = page_metadata(
             tree, record.url, with_date=not meta.published, with_categories=not meta.section
         )
-    except (TypeError, ValueError) as err:  # what bare_extraction would have discarded on
+    except (TypeError, ValueError) as err:  # bare_extraction dropped such pages silently
         raise _StageError("extract", "metadata_failed", _one_line(err)) from err
     extracted = trafilatura.bare_extraction(
         tree,

@@ -24,5 +24,6 @@ _model_loader.join()
 # garbage collector's scans (and its pages shared between workers, copy-on-write).
 gc.freeze()
 # lxml/trafilatura allocate many short-lived objects per page; collecting the young
-# generation every 700 allocations costs ~2-4 % of extraction time for no memory won.
+# generation every 700 allocations costs ~2-4 % of extraction time and frees no more
+# (peak memory measured lower, not higher, with this setting).
 gc.set_threshold(20_000, 20, 20)

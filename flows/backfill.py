@@ -21,6 +21,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.process import process_flow
 from tasks.dates import date_range, plan_dates, raw_location
+from tasks.options import check_doc_timeout, parse_crawl_date
 from tasks.pipeline import pipeline_version
 from tasks.report import backfill_markdown, date_outcome, skipped_outcome
 
@@ -62,12 +63,16 @@ def backfill(
     batch_size: int = 200,
     doc_timeout: float = 60.0,
     dask_address: str | None = None,
+    allow_empty: bool = False,
+    worker_memory_mb: int | None = None,
 ) -> list[dict[str, Any]]:
     """Process every crawl date from `start` to `end` (inclusive) from `raw_root` into
-    `output`, up to `max_concurrency` dates at once."""
+    `output`, up to `max_concurrency` dates at once. `allow_empty`: let a date without
+    articles replace committed ones (refused by default: that date fails)."""
     if max_concurrency < 1:
         raise ValueError("max_concurrency must be >= 1")
-    days = date_range(date.fromisoformat(start), date.fromisoformat(end))
+    check_doc_timeout(doc_timeout)  # before any date starts
+    days = date_range(parse_crawl_date(start), parse_crawl_date(end))
     plans = plan_dates(days, output, pipeline_version(), force)
     options = {
         # the cores are shared by the dates in flight
@@ -75,6 +80,8 @@ def backfill(
         "batch_size": batch_size,
         "doc_timeout": doc_timeout,
         "dask_address": dask_address,
+        "allow_empty": allow_empty,
+        "worker_memory_mb": worker_memory_mb,
     }
     outcomes = {p.day: skipped_outcome(p.day, p.reason) for p in plans if not p.run}
     in_flight: deque[tuple[date, PrefectFuture]] = deque()

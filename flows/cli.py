@@ -6,7 +6,6 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +14,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from flows.cli_options import date_option, doc_timeout_option
 from flows.collect_cli import collect
 from flows.s3cli import S3Endpoint, use_s3_endpoint
 from flows.s3cli import cleanup as cleanup_command
@@ -35,13 +35,6 @@ def main() -> None:
     """Batch news pipeline: raw articles -> clean, normalised, partitioned Parquet."""
 
 
-def _parse_date(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError as err:
-        raise typer.BadParameter(f"{value!r} is not a YYYY-MM-DD date") from err
-
-
 @app.command()
 def process(
     input: Annotated[
@@ -60,7 +53,28 @@ def process(
         int | None, typer.Option(help="Extraction processes (default: all cores).")
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Records per batch task.")] = 200,
-    doc_timeout: Annotated[float, typer.Option(help="Seconds one document may take.")] = 60.0,
+    doc_timeout: Annotated[
+        float,
+        typer.Option(
+            callback=doc_timeout_option, help="Seconds one document may take (positive, finite)."
+        ),
+    ] = 60.0,
+    worker_memory_mb: Annotated[
+        int | None,
+        typer.Option(
+            help="Memory one extraction worker may use on top of its start, in MiB; a page "
+            "over it is quarantined as extract/memory_limit "
+            "(default: min(2048, 0.8 x machine memory / workers))."
+        ),
+    ] = None,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-empty",
+            help="Let a run without articles replace a date that has committed articles "
+            "(refused by default: an empty or wrong input must not delete a good day).",
+        ),
+    ] = False,
     domain: Annotated[
         list[str] | None, typer.Option(help="WARC: keep only records of this domain (repeat).")
     ] = None,
@@ -89,7 +103,7 @@ def process(
     from tasks.pool import start_forkserver
 
     start_forkserver()  # the workers' imports now overlap with ours
-    day = _parse_date(crawl_date)
+    day = date_option(crawl_date)
     from tasks.load import WarcFilter
 
     try:
@@ -102,6 +116,13 @@ def process(
         raise typer.Exit(2)
     if workers is not None and workers < 1:
         raise typer.BadParameter("--workers must be >= 1")
+    if worker_memory_mb is not None:
+        from tasks.pool import check_worker_memory_mb
+
+        try:
+            check_worker_memory_mb(worker_memory_mb)
+        except ValueError as err:
+            raise typer.BadParameter(str(err), param_hint="--worker-memory-mb") from err
     prefect = prefect or dask_address is not None  # Dask runs go through prefect-dask
     parameters = {
         "input": str(input),
@@ -110,6 +131,8 @@ def process(
         "workers": workers,
         "batch_size": batch_size,
         "doc_timeout": doc_timeout,
+        "worker_memory_mb": worker_memory_mb,
+        "allow_empty": allow_empty,
         "warc_domains": domain,
         "warc_since": warc_since,
         "warc_until": warc_until,
@@ -120,6 +143,9 @@ def process(
             record = (_run_flow if prefect else _run_plain)(
                 parameters, dask_address, lambda n: bar.advance(task_id, n)
             )
+        except KeyboardInterrupt as err:  # staging is removed by then, like any failure
+            console.print("[red]interrupted:[/] the run stopped and its staging files were removed")
+            raise typer.Exit(130) from err
         except Exception as err:  # the run itself failed: say why, exit non-zero
             console.print(f"[red]run failed:[/] {type(err).__name__}: {err}")
             raise typer.Exit(1) from err
@@ -138,7 +164,7 @@ def show(
 
     use_s3_endpoint(s3_endpoint)
 
-    day = _parse_date(crawl_date)
+    day = date_option(crawl_date)
     articles = first_articles(output, day, limit)
     table = Table(title=f"articles, crawl_date={day} (first {len(articles)})", title_justify="left")
     for column in ("title", "source_domain", "published_at (UTC)", "lang", "authors", "words"):
@@ -174,10 +200,16 @@ def backfill(
     force: Annotated[bool, typer.Option(help="Redo dates already committed.")] = False,
     max_concurrency: Annotated[int, typer.Option(help="Dates processed at once.")] = 2,
     workers: Annotated[int | None, typer.Option(help="Extraction processes per date.")] = None,
+    allow_empty: Annotated[
+        bool,
+        typer.Option(
+            "--allow-empty", help="Let a date without articles replace committed articles."
+        ),
+    ] = False,
 ) -> None:
     """Run the backfill flow here (no deployment needed) over START..END, inclusive."""
     for value in (start, end):
-        _parse_date(value)  # a clear message before Prefect starts
+        date_option(value)  # a clear message before Prefect starts
     _quiet_prefect()
     from flows.backfill import backfill as backfill_flow
 
@@ -189,6 +221,7 @@ def backfill(
         force=force,
         max_concurrency=max_concurrency,
         workers=workers,
+        allow_empty=allow_empty,
         return_state=True,
     )
     rows = state.result(raise_on_failure=False)
@@ -228,7 +261,6 @@ def _run_plain(parameters: dict, _dask_address: None, progress: Callable[[int], 
     warc_filter = WarcFilter.from_options(
         plain.pop("warc_domains"), plain.pop("warc_since"), plain.pop("warc_until")
     )
-    plain["crawl_date"] = date.fromisoformat(plain["crawl_date"])
     config = ProcessConfig(**plain, warc_filter=warc_filter)
     return run_local(config, progress=progress)
 

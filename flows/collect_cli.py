@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from flows.cli_options import date_option
 from flows.s3cli import S3Endpoint, use_s3_endpoint
 from flows.terminal import console, progress_bar
 
@@ -27,10 +27,7 @@ def collect(
     from tasks.collect import load_config, run_collect
     from tasks.collect_report import summary_lines
 
-    try:
-        day = date.fromisoformat(crawl_date)
-    except ValueError as err:
-        raise typer.BadParameter(f"{crawl_date!r} is not a YYYY-MM-DD date") from err
+    day = date_option(crawl_date)
     use_s3_endpoint(s3_endpoint)
     try:
         config = load_config(sources, day, raw, refetch=refetch)

@@ -19,6 +19,7 @@ from prefect.runtime import flow_run
 from flows.collect import collect
 from flows.process import process_flow, resolve_crawl_date
 from tasks.dates import raw_location
+from tasks.options import check_doc_timeout
 from tasks.peek import top_sources
 from tasks.report import nightly_markdown
 
@@ -41,10 +42,15 @@ def nightly(
     sources: str | None = None,
     retries: int = 2,
     retry_delay_s: float = 600.0,
+    allow_empty: bool = False,
+    worker_memory_mb: int | None = None,
 ) -> dict[str, Any]:
     """Collect `sources` (a sources TOML, optional) into `raw_root` for `crawl_date`
-    (default: yesterday, UTC), then process that raw partition into `output`."""
+    (default: yesterday, UTC), then process that raw partition into `output`.
+    `allow_empty`: let a night without articles replace committed ones (refused by
+    default, so that an empty raw zone fails the run loudly)."""
     day: date = resolve_crawl_date(crawl_date)
+    check_doc_timeout(doc_timeout)  # before collecting: a bad option must not cost a night
     if sources:
         # Retrying collect is safe too: URLs already archived for the date are skipped.
         collect.with_options(retries=retries, retry_delay_seconds=retry_delay_s)(
@@ -61,6 +67,8 @@ def nightly(
         batch_size=batch_size,
         doc_timeout=doc_timeout,
         dask_address=dask_address,
+        allow_empty=allow_empty,
+        worker_memory_mb=worker_memory_mb,
     )
     create_markdown_artifact(
         nightly_markdown(record, top_sources(output, day)),

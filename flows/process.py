@@ -19,6 +19,7 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from tasks.load import WarcFilter
+from tasks.options import parse_crawl_date
 from tasks.pipeline import (
     Batch,
     BatchSummary,
@@ -43,12 +44,10 @@ def _report_progress(records_done: int) -> None:
 
 
 def resolve_crawl_date(value: str | date | None) -> date:
-    """An explicit date, or yesterday in UTC (the nightly default)."""
+    """An explicit date (strictly YYYY-MM-DD), or yesterday in UTC (the nightly default)."""
     if value is None or value == "":
         return (datetime.now(UTC) - timedelta(days=1)).date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(value)
+    return parse_crawl_date(value)
 
 
 def _run_name() -> str:
@@ -67,8 +66,10 @@ def extract_batch(batch: Batch, pool: WorkerPool, ctx: RunContext) -> BatchSumma
 # The same batch on a Dask worker: the driver's extraction pool cannot travel, so the
 # batch uses a pool owned by the Dask worker process (see process_batch_here).
 @task(name="extract-batch", task_run_name="batch-{batch.batch_no}", cache_policy=NO_CACHE)
-def extract_batch_here(batch: Batch, ctx: RunContext, doc_timeout: float) -> BatchSummary:
-    return process_batch_here(batch, ctx, doc_timeout)
+def extract_batch_here(
+    batch: Batch, ctx: RunContext, doc_timeout: float, worker_memory_mb: int | None
+) -> BatchSummary:
+    return process_batch_here(batch, ctx, doc_timeout, worker_memory_mb=worker_memory_mb)
 
 
 @flow(
@@ -88,20 +89,19 @@ def process(
     warc_since: str | None = None,
     warc_until: str | None = None,
     dask_address: str | None = None,
+    allow_empty: bool = False,
+    worker_memory_mb: int | None = None,
 ) -> dict[str, Any]:
     """Process the raw records in `input` as crawl date `crawl_date` into `output`.
 
     With `dask_address`, batches run on that Dask cluster; call the flow returned by
     `process_flow(dask_address)` so that the task runner matches. `warc_domains`,
     `warc_since`, `warc_until` (ISO 8601, naive = UTC): keep only those WARC records
-    (CC-NEWS backfills); see `tasks.load.WarcFilter`.
+    (CC-NEWS backfills); see `tasks.load.WarcFilter`. `allow_empty`: let a run without
+    articles replace a date with committed articles (refused by default).
+    `worker_memory_mb`: per-worker memory limit (default: see tasks.pool).
     """
-    orchestrator: dict[str, Any] = {"name": "prefect", "flow_run_id": str(flow_run.id)}
-    submit: Submit = extract_batch.submit
-    if dask_address:
-        workers = workers or dask_cluster_threads(dask_address)
-        orchestrator |= {"task_runner": "dask", "dask_address": dask_address}
-        submit = lambda batch, _pool, ctx: extract_batch_here.submit(batch, ctx, doc_timeout)  # noqa: E731
+    # options are checked before anything starts (ValueError: the flow run fails at once)
     config = ProcessConfig(
         input=input,
         crawl_date=resolve_crawl_date(crawl_date),
@@ -110,7 +110,17 @@ def process(
         batch_size=batch_size,
         doc_timeout=doc_timeout,
         warc_filter=WarcFilter.from_options(warc_domains, warc_since, warc_until),
+        allow_empty=allow_empty,
+        worker_memory_mb=worker_memory_mb,
     )
+    orchestrator: dict[str, Any] = {"name": "prefect", "flow_run_id": str(flow_run.id)}
+    submit: Submit = extract_batch.submit
+    if dask_address:
+        config.workers = workers or dask_cluster_threads(dask_address)
+        orchestrator |= {"task_runner": "dask", "dask_address": dask_address}
+        submit = lambda batch, _pool, ctx: extract_batch_here.submit(  # noqa: E731
+            batch, ctx, config.doc_timeout, worker_memory_mb
+        )
     record = run_process(
         config, submit=submit, progress=_report_progress, orchestrator=orchestrator
     )

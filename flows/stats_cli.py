@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,17 +11,20 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-_DATE = ["%Y-%m-%d"]
+from flows.cli_options import date_option
+
 _RUN_COUNTS = ("records_in", "articles", "quarantined", "duplicates")
 
 
 def stats(
     output: Annotated[Path, typer.Argument(help="Output root written by `newsflow process`.")],
     start: Annotated[
-        datetime | None, typer.Option(formats=_DATE, help="First crawl date (inclusive).")
+        date | None,
+        typer.Option(parser=date_option, metavar="YYYY-MM-DD", help="First crawl date (incl.)."),
     ] = None,
     end: Annotated[
-        datetime | None, typer.Option(formats=_DATE, help="Last crawl date (inclusive).")
+        date | None,
+        typer.Option(parser=date_option, metavar="YYYY-MM-DD", help="Last crawl date (incl.)."),
     ] = None,
     top: Annotated[int, typer.Option(help="Sources to list.")] = 10,
     runs: Annotated[int, typer.Option(help="Run records to list.")] = 5,
@@ -32,11 +35,9 @@ def stats(
     if not output.is_dir():
         typer.echo(f"error: {output} is not a folder", err=True)  # never wrap a path
         raise typer.Exit(2)
-    found = collect_stats(
-        output, start.date() if start else None, end.date() if end else None, runs=runs
-    )
+    found = collect_stats(output, start, end, runs=runs)
     out = Console(width=None if sys.stdout.isatty() else 160)
-    span = f"{start.date() if start else '…'} to {end.date() if end else '…'}"
+    span = f"{start or '…'} to {end or '…'}"
     out.print(f"[bold]{output}[/]  crawl dates {span}: {found.articles:,} articles")
     out.print(_counts("rows per crawl date", "crawl_date", found.per_date))
     shown = found.per_source[:top]

@@ -20,8 +20,13 @@ step: a page declaring utf-8 while being cp1252 is common. Labels are mapped the
 map them: "iso-8859-1", "latin-1" and "ascii" mean cp1252, "gb2312" means gb18030,
 "shift_jis" cp932, "euc-kr" cp949, "big5" big5hkscs.
 
-Binary input (images, PDFs, archives, anything with NUL bytes or many control characters)
-and empty input raise `DecodeError` before any of that, with a machine-readable `error_type`.
+Binary input (images, PDFs, archives, anything with more than 1 % NUL bytes or many control
+characters) and empty input raise `DecodeError` before any of that, with a machine-readable
+`error_type`. A text page with a few stray NUL bytes (a CMS or a crawler glitch; at most 1 %
+of the bytes) is decoded with the NULs dropped, and `Decoded.notes` says so
+("nul_bytes_dropped"). Text has no NULs at all; binary formats are full of them (a PNG or a
+PDF has 5-40 %), and UTF-16/32 text, which has them by design, is told apart by its BOM or
+its declared charset before this check.
 """
 
 from __future__ import annotations
@@ -42,6 +47,10 @@ DETECT_SAMPLE_BYTES = 64 * 1024
 MAX_CONTROL_SHARE = 0.05
 # Above this share of U+FFFD after a lenient decode, the text is not worth extracting.
 MAX_REPLACEMENT_SHARE = 0.10
+# Up to this share of NUL bytes (in the first 8 KB and in the whole input), they are stray
+# bytes in a text page and are dropped; above it the input is binary.
+MAX_NUL_SHARE = 0.01
+NUL_BYTES_DROPPED = "nul_bytes_dropped"
 
 _BOMS = (
     # utf-32 first: its little-endian BOM starts with the utf-16 little-endian one.
@@ -156,6 +165,7 @@ class Decoded:
     text: str
     charset: str  # python codec name actually used, normalised ("utf-8", "cp1252", ...)
     charset_source: str  # "bom", "http", "meta", "detected", "default"
+    notes: tuple[str, ...] = ()  # repairs made to the bytes, e.g. ("nul_bytes_dropped",)
 
 
 class DecodeError(Exception):
@@ -206,14 +216,15 @@ def decode_bytes(data: bytes, http_charset: str | None = None, kind: str = "html
 
     bom_codec, bom_length = _sniff_bom(data)
     if bom_codec is not None:
+        notes: tuple[str, ...] = ()
         if not bom_codec.startswith(_WIDE_CODECS):
-            _check_not_binary(data)
+            data, notes = _text_bytes(data)
         text = data[bom_length:].decode(bom_codec, errors="replace")
-        return _finish(text, bom_codec, "bom", lenient=True)
+        return _finish(text, bom_codec, "bom", lenient=True, notes=notes)
 
     declared_http = normalise_charset(http_charset)
     # UTF-16/32 without a BOM legitimately contains NUL bytes, but only when declared.
-    _check_not_binary(data, allow_nul=declared_http is not None and _is_wide(declared_http))
+    data, notes = _text_bytes(data, wide=declared_http is not None and _is_wide(declared_http))
 
     declared_meta = _sniff_meta_charset(data) if kind == "html" else None
     tried = set()
@@ -223,18 +234,31 @@ def decode_bytes(data: bytes, http_charset: str | None = None, kind: str = "html
         tried.add(codec)
         text = _try_decode(data, codec)
         if text is not None:
-            return _finish(text, codec, source)
+            return _finish(text, codec, source, notes=notes)
 
     text = _mostly_utf8(data)
     if text is not None:
-        return _finish(text, "utf-8", "detected", lenient=True)
+        return _finish(text, "utf-8", "detected", lenient=True, notes=notes)
 
     detected = _detect(data)
     if detected is not None:
         # The detector judged a sample; a stray bad byte further on should not undo that.
-        return _finish(data.decode(detected, errors="replace"), detected, "detected", lenient=True)
+        text = data.decode(detected, errors="replace")
+        return _finish(text, detected, "detected", lenient=True, notes=notes)
 
-    return _finish(data.decode("cp1252", errors="replace"), "cp1252", "default", lenient=True)
+    text = data.decode("cp1252", errors="replace")
+    return _finish(text, "cp1252", "default", lenient=True, notes=notes)
+
+
+def _drop_stray_nuls(data: bytes) -> bytes:
+    """`data` without its NUL bytes when they are few; DecodeError("binary") when not."""
+    sample_nuls = data.count(b"\x00", 0, BINARY_SNIFF_BYTES)
+    if sample_nuls > MAX_NUL_SHARE * min(len(data), BINARY_SNIFF_BYTES):
+        raise DecodeError("binary", f"binary content ({sample_nuls} NUL bytes in the first 8 KB)")
+    nuls = data.count(b"\x00")
+    if nuls > MAX_NUL_SHARE * len(data):
+        raise DecodeError("binary", f"binary content ({nuls} NUL bytes in {len(data)})")
+    return data.replace(b"\x00", b"")
 
 
 def _sniff_bom(data: bytes) -> tuple[str | None, int]:
@@ -244,19 +268,27 @@ def _sniff_bom(data: bytes) -> tuple[str | None, int]:
     return None, 0
 
 
-def _check_not_binary(data: bytes, allow_nul: bool = False) -> None:
+def _text_bytes(data: bytes, wide: bool = False) -> tuple[bytes, tuple[str, ...]]:
+    """`data` checked to be text, with stray NUL bytes dropped (and noted), or DecodeError.
+
+    `wide`: UTF-16/32, where NULs are part of the text and are neither counted nor dropped.
+    """
     if data.startswith(_BINARY_MAGIC) or data[4:12] in (b"ftypisom", b"ftypmp42"):
         raise DecodeError("binary", f"binary content (starts with {data[:8]!r})")
+    notes: tuple[str, ...] = ()
+    if not wide and b"\x00" in data:
+        data, notes = _drop_stray_nuls(data), (NUL_BYTES_DROPPED,)
+        if not data or data.isspace():
+            raise DecodeError("empty", "no content once stray NUL bytes are dropped")
     sample = data[:BINARY_SNIFF_BYTES]
-    if not allow_nul and b"\x00" in sample:
-        raise DecodeError("binary", "binary content (NUL bytes in the first 8 KB)")
-    if allow_nul:
+    if wide:
         sample = sample.replace(b"\x00", b"")
     controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     if controls > MAX_CONTROL_SHARE * len(sample):
         raise DecodeError(
             "binary", f"binary content ({controls} control bytes in the first {len(sample)})"
         )
+    return data, notes
 
 
 def _is_wide(codec: str) -> bool:
@@ -364,7 +396,9 @@ def _reads_as_western(high_bytes: set[bytes]) -> bool:
         return False
 
 
-def _finish(text: str, codec: str, source: str, lenient: bool = False) -> Decoded:
+def _finish(
+    text: str, codec: str, source: str, lenient: bool = False, notes: tuple[str, ...] = ()
+) -> Decoded:
     if not text or text.isspace():
         raise DecodeError("empty", "no content after decoding (whitespace only)")
     if lenient:
@@ -374,4 +408,4 @@ def _finish(text: str, codec: str, source: str, lenient: bool = False) -> Decode
                 "undecodable",
                 f"{replaced} of {len(text)} characters undecodable as {codec} ({source})",
             )
-    return Decoded(text=text, charset=codecs.lookup(codec).name, charset_source=source)
+    return Decoded(text=text, charset=codecs.lookup(codec).name, charset_source=source, notes=notes)

@@ -18,7 +18,7 @@ from tasks import normalise
 from tasks.decode import DecodeError, decode_bytes
 from tasks.htmlmeta import read_page_meta
 from tasks.pagemeta import page_metadata
-from tasks.records import ExtractOptions, Failure, RawRecord, Stage
+from tasks.records import DECODE_NOTES_KEY, ExtractOptions, Failure, RawRecord, Stage
 from tasks.textclean import clean_text
 
 # libxml2 stops nesting at this depth: deeper pages come back flattened or empty.
@@ -33,7 +33,8 @@ class _StageError(Exception):
 
 
 def extract_record(record: RawRecord, options: ExtractOptions) -> dict[str, Any] | Failure:
-    """The whole per-record pipeline; never raises: errors become a Failure with a stage."""
+    """The whole per-record pipeline; errors become a Failure with a stage. Only MemoryError
+    (the worker's memory limit) is raised, for the pool to handle."""
     try:
         row = _from_text(record) if record.content_kind == "text" else _from_html(record, options)
         return _finish(row, record, options)
@@ -42,23 +43,26 @@ def extract_record(record: RawRecord, options: ExtractOptions) -> dict[str, Any]
     except RecursionError:
         return _failure(record, "extract", "too_deep", "document nesting exceeds recursion limit")
     except MemoryError:
-        return _failure(record, "extract", "out_of_memory", "document too large to process")
+        # the worker's memory limit (tasks/pool.py): the pool quarantines the record as
+        # extract/memory_limit and replaces the worker, whose libraries may be half-broken
+        raise
     except Exception as err:  # a bug or a library surprise on one document must not fail the run
         return _failure(record, "normalise", type(err).__name__, _one_line(err))
 
 
-def _decode(record: RawRecord) -> tuple[str, str | None, str | None]:
+def _decode(record: RawRecord) -> tuple[str, str | None, str | None, list[str]]:
+    """Text, charset, charset source and the repairs made while decoding (DECODE_NOTES_KEY)."""
     if isinstance(record.content, str):
-        return record.content, None, "container"
+        return record.content, None, "container", []
     try:
         decoded = decode_bytes(record.content, record.http_charset, kind=record.content_kind)
     except DecodeError as err:
         raise _StageError("decode", err.error_type, str(err)) from err
-    return decoded.text, decoded.charset, decoded.charset_source
+    return decoded.text, decoded.charset, decoded.charset_source, list(decoded.notes)
 
 
 def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
-    html, charset, charset_source = _decode(record)
+    html, charset, charset_source, decode_notes = _decode(record)
     tree = trafilatura.load_html(html)
     if tree is None:
         raise _StageError("extract", "unparsable_html", "no HTML tree could be built")
@@ -111,11 +115,12 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
         "text": text,
         "charset": charset,
         "charset_source": charset_source,
+        DECODE_NOTES_KEY: decode_notes,
     }
 
 
 def _from_text(record: RawRecord) -> dict[str, Any]:
-    raw, charset, charset_source = _decode(record)
+    raw, charset, charset_source, decode_notes = _decode(record)
     # the classifier's stopword lists are per language: guess it from the raw dump first
     cleaned = clean_text(raw, language=normalise.detect_language(raw))
     if not cleaned.text.strip():
@@ -139,6 +144,7 @@ def _from_text(record: RawRecord) -> dict[str, Any]:
         "text": text,
         "charset": charset,
         "charset_source": charset_source,
+        DECODE_NOTES_KEY: decode_notes,
     }
 
 

@@ -100,7 +100,9 @@ _SKIP_CHUNK = 64 * 1024
 _CHUNK_SIZE = re.compile(rb"[0-9a-fA-F]{1,16}")
 
 
-def list_inputs(root: str | Path, s3: S3Options | None = None) -> list[InputFile]:
+def list_inputs(
+    root: str | Path, s3: S3Options | None = None, exclude: Iterable[str] = ()
+) -> list[InputFile]:
     """The input files under `root` (a file, or a folder walked recursively), sorted.
 
     `root` may be an s3://bucket/prefix URI (objects listed the same way, see
@@ -112,9 +114,19 @@ def list_inputs(root: str | Path, s3: S3Options | None = None) -> list[InputFile
     unsupported suffix are returned too: `iter_records` turns them into an "unsupported_format"
     Failure instead of dropping them silently. Raises FileNotFoundError for a missing root and
     OSError for a folder that cannot be listed: a run must not go on with part of its inputs.
+
+    Symlinked folders and files are followed. Each real folder and file is listed once, under
+    the first name the sorted walk reaches it by, so a symlink loop neither hangs nor
+    duplicates records. `exclude`: locations (local paths or s3:// URIs, see
+    `output_locations`) never listed, nor anything below them: a run's own output. One that
+    contains `root` itself is ignored (input OUT/raw with output OUT is fine).
     """
+    # an excluded location that holds the root itself (input = OUT/raw) excludes nothing
+    root_key = _location_key(root)
+    excluded = [e for e in map(_location_key, exclude) if not _is_below_any(root_key, [e])]
     if is_s3_uri(root):
-        return list(list_stored_files(str(root), s3))
+        files = list_stored_files(str(root), s3)
+        return [f for f in files if not _is_below_any(_location_key(str(f)), excluded)]
     root = Path(root)
     if not root.is_dir():
         if not root.exists():
@@ -124,11 +136,61 @@ def list_inputs(root: str | Path, s3: S3Options | None = None) -> list[InputFile
     def fail(error: OSError) -> None:
         raise error
 
+    def listed_once(path: str) -> bool:
+        try:
+            info = os.stat(path)
+        except OSError:
+            return True  # a broken symlink: listed, so that it is quarantined, not skipped
+        identity = (info.st_dev, info.st_ino)
+        if identity in seen:
+            return False
+        seen.add(identity)
+        return True
+
+    seen: set[tuple[int, int]] = set()
     found = []
-    for dirpath, dirnames, filenames in os.walk(root, onerror=fail):
-        dirnames[:] = [name for name in dirnames if not _is_hidden(name)]
-        found.extend(Path(dirpath, name) for name in filenames if not _is_hidden(name))
+    for dirpath, dirnames, filenames in os.walk(root, onerror=fail, followlinks=True):
+        # a folder reached twice (a symlink loop, two links to one folder) is walked once
+        kept = []
+        for name in sorted(dirnames):
+            path = os.path.join(dirpath, name)
+            if _is_hidden(name) or _is_below_any(_location_key(path), excluded):
+                continue
+            if listed_once(path):
+                kept.append(name)
+        dirnames[:] = kept  # sorted, so the first name of a folder is the same every run
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            if _is_hidden(name) or _is_below_any(_location_key(path), excluded):
+                continue
+            if listed_once(path):
+                found.append(Path(path))
     return sorted(found)
+
+
+def output_locations(output: object) -> list[str]:
+    """What a run writes under its output root (a Storage, path or URI): to be excluded
+    from its input listing, where an output inside the input folder would be read back."""
+    uri_of = getattr(output, "uri_of", None)
+    if uri_of is None:
+        from tasks.storage import open_storage
+
+        uri_of = open_storage(output).uri_of  # type: ignore[arg-type]
+    root = uri_of("")
+    tables = [uri_of(name) for name in ("articles", "quarantine", "_staging", "_runs", "_locks")]
+    return [root, *tables]
+
+
+def _location_key(location: str | os.PathLike[str]) -> str:
+    """A comparable form of a path or URI: the real absolute path, or the URI."""
+    text = os.fspath(location)
+    if is_s3_uri(text):
+        return text.rstrip("/")
+    return os.path.realpath(text)
+
+
+def _is_below_any(location: str, prefixes: list[str]) -> bool:
+    return any(location == p or location.startswith(p.rstrip("/") + "/") for p in prefixes)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ and tools can pass a plain thread pool's. Everything else is the same code.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import platform
 import resource
@@ -26,9 +27,10 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Protocol
 
 from schemas import ARTICLES_SCHEMA_VERSION
-from tasks.load import WarcFilter, iter_all, list_inputs
-from tasks.pool import WorkerPool
-from tasks.records import ExtractOptions, Failure, RawRecord
+from tasks.load import WarcFilter, iter_all, list_inputs, output_locations
+from tasks.options import check_doc_timeout, parse_crawl_date
+from tasks.pool import WorkerPool, check_worker_memory_mb, default_worker_memory_mb
+from tasks.records import DECODE_NOTES_KEY, ExtractOptions, Failure, RawRecord
 from tasks.storage import S3Options, open_storage
 from tasks.write import (
     RunContext,
@@ -82,10 +84,30 @@ class ProcessConfig:
     warc_filter: WarcFilter | None = None
     # input/output may be s3://bucket/prefix URIs; None: NEWSFLOW_S3_* and the AWS chain
     s3: S3Options | None = None
+    # a run that would replace a non-empty committed articles partition with an empty one
+    # refuses (EmptyPartitionRefused) unless this is set: an empty or wrong input folder
+    # must fail a scheduled run loudly, not delete a good day
+    allow_empty: bool = False
+    # address-space limit of one extraction worker; None: tasks.pool.default_worker_memory_mb
+    worker_memory_mb: int | None = None
+
+    def __post_init__(self) -> None:
+        # checked before any work: a bad option must not cost a run (or quarantine everything)
+        self.crawl_date = parse_crawl_date(self.crawl_date)
+        self.doc_timeout = check_doc_timeout(self.doc_timeout)
+        if self.workers is not None and self.workers < 1:
+            raise ValueError(f"workers must be >= 1, not {self.workers}")
+        if self.worker_memory_mb is not None:
+            check_worker_memory_mb(self.worker_memory_mb)
 
     @property
     def worker_count(self) -> int:
         return max(1, self.workers or os.cpu_count() or 1)
+
+    @property
+    def worker_memory(self) -> int:
+        """The per-worker memory limit in MiB (explicit, or the machine's default)."""
+        return self.worker_memory_mb or default_worker_memory_mb(self.worker_count)
 
 
 @dataclass(slots=True)
@@ -100,6 +122,8 @@ class BatchSummary:
     records_in: int
     extracted: int  # article rows before de-duplication across the date
     failures: Counter[tuple[str, str]] = field(default_factory=Counter)  # (stage, error_type)
+    # notes of articles that were written but needed a repair, e.g. "nul_bytes_dropped"
+    decode_notes: Counter[str] = field(default_factory=Counter)
 
 
 class _Future(Protocol):
@@ -115,8 +139,13 @@ def process_batch(batch: Batch, pool: WorkerPool, ctx: RunContext) -> BatchSumma
     records = [item for item in batch.items if isinstance(item, RawRecord)]
     failures = [item for item in batch.items if isinstance(item, Failure)]
     rows: list[dict[str, Any]] = []
+    decode_notes: Counter[str] = Counter()
     for result in pool.run_batch(records):
-        (failures if isinstance(result, Failure) else rows).append(result)
+        if isinstance(result, Failure):
+            failures.append(result)
+        else:
+            decode_notes.update(result.pop(DECODE_NOTES_KEY, None) or ())
+            rows.append(result)
     table, unwritable = articles_table(rows)
     failures.extend(unwritable)
     write_staged_batch(ctx, batch.batch_no, table, failures)
@@ -125,28 +154,37 @@ def process_batch(batch: Batch, pool: WorkerPool, ctx: RunContext) -> BatchSumma
         records_in=len(batch.items),
         extracted=table.num_rows,
         failures=Counter((f.stage, f.error_type) for f in failures),
+        decode_notes=decode_notes,
     )
 
 
 # Pools of the processes that run batches away from the driver (Dask workers), by
 # (options, doc_timeout, workers). A backfill changes options with every date, so only
 # the most recent few stay open.
-_HERE_POOLS: OrderedDict[tuple[ExtractOptions, float, int], WorkerPool] = OrderedDict()
+_HERE_POOLS: OrderedDict[tuple[ExtractOptions, float, int, int], WorkerPool] = OrderedDict()
 _HERE_POOLS_LOCK = threading.Lock()
 _HERE_POOLS_KEPT = 2
 
 
 def process_batch_here(
-    batch: Batch, ctx: RunContext, doc_timeout: float, workers: int = 1
+    batch: Batch,
+    ctx: RunContext,
+    doc_timeout: float,
+    workers: int = 1,
+    worker_memory_mb: int | None = None,
 ) -> BatchSummary:
     """`process_batch` in whatever process runs it (a Dask worker), with that process's
-    own killable extraction pool; the driver's pool cannot travel over the network."""
+    own killable extraction pool; the driver's pool cannot travel over the network.
+    `worker_memory_mb` None: the default for the machine the batch runs on."""
     options = extract_options(ctx.crawl_date, ctx.pipeline_version)
-    key = (options, doc_timeout, workers)
+    memory_mb = worker_memory_mb or default_worker_memory_mb(workers)
+    key = (options, doc_timeout, workers, memory_mb)
     with _HERE_POOLS_LOCK:
         pool = _HERE_POOLS.get(key)
         if pool is None:
-            pool = _HERE_POOLS[key] = WorkerPool(workers, EXTRACT_HANDLER, options, doc_timeout)
+            pool = _HERE_POOLS[key] = WorkerPool(
+                workers, EXTRACT_HANDLER, options, doc_timeout, memory_limit_mb=memory_mb
+            )
         _HERE_POOLS.move_to_end(key)
         while len(_HERE_POOLS) > _HERE_POOLS_KEPT:
             _HERE_POOLS.popitem(last=False)[1].close()
@@ -199,12 +237,20 @@ def run_process(
         pipeline_version=pipeline_version(),
     )
     remove_stale_staging(output)
-    inputs = list_inputs(config.input, config.s3)
+    # an output folder inside the input folder is never read back as input
+    inputs = list_inputs(config.input, config.s3, exclude=output_locations(output))
     load_counters: Counter[str] = Counter()
     summaries: list[BatchSummary] = []
     options = extract_options(config.crawl_date, ctx.pipeline_version)
+    pool = WorkerPool(
+        config.worker_count,
+        EXTRACT_HANDLER,
+        options,
+        config.doc_timeout,
+        memory_limit_mb=config.worker_memory,
+    )
     try:
-        with WorkerPool(config.worker_count, EXTRACT_HANDLER, options, config.doc_timeout) as pool:
+        with pool:
             items = iter_all(
                 inputs, config.max_record_bytes, load_counters, warc_filter=config.warc_filter
             )
@@ -216,12 +262,20 @@ def run_process(
             workers_replaced = pool.replaced
         extracted_at = time.time()
         records_in = sum(s.records_in for s in summaries)
-        commit = commit_partitions(ctx, records_in, extra_manifest={"inputs": [str(config.input)]})
+        commit = commit_partitions(
+            ctx,
+            records_in,
+            extra_manifest={"inputs": [str(config.input)]},
+            allow_empty=config.allow_empty,
+        )
     finally:
+        # on any failure, Ctrl-C included: _run_batches has stopped every batch by now, so
+        # nothing writes into the staging folder after it is removed
         remove_staging(ctx)
     finished = time.time()
 
     failures: Counter[tuple[str, str]] = sum((s.failures for s in summaries), Counter())
+    decode_notes: Counter[str] = sum((s.decode_notes for s in summaries), Counter())
     record = {
         "run_id": ctx.run_id,
         "status": "completed",
@@ -233,6 +287,8 @@ def run_process(
             "workers": config.worker_count,
             "batch_size": config.batch_size,
             "doc_timeout_s": config.doc_timeout,
+            "worker_memory_mb": config.worker_memory,
+            "allow_empty": config.allow_empty,
             "max_record_bytes": config.max_record_bytes,
             "warc_filter": _filter_config(config.warc_filter),
         },
@@ -254,6 +310,8 @@ def run_process(
             # left out by the warc_filter (warc_filtered_domain/_date), and loader notes
             # such as JSONL lines whose fetched_at could not be read
             "load_notes": dict(sorted(load_counters.items())),
+            # repairs made to records that became articles (NUL bytes dropped)
+            "decode_notes": dict(sorted(decode_notes.items())),
             "batches": len(summaries),
             "workers_replaced": workers_replaced,
         },
@@ -300,12 +358,22 @@ def _run_batches(
         if progress:
             progress(summary.records_in)
 
-    for batch in batches:
-        while len(in_flight) >= max_in_flight:
+    try:
+        for batch in batches:
+            while len(in_flight) >= max_in_flight:
+                collect_oldest()
+            in_flight.append(submit(batch, pool, ctx))
+        while in_flight:
             collect_oldest()
-        in_flight.append(submit(batch, pool, ctx))
-    while in_flight:
-        collect_oldest()
+    except BaseException:
+        # A failed batch or Ctrl-C: stop the others now (their workers are killed, so they
+        # end in a moment) and wait for them, so that none of them stages a file after the
+        # caller has removed the staging folder.
+        pool.abort()
+        for future in in_flight:
+            with contextlib.suppress(BaseException):
+                future.result()
+        raise
     return done
 
 

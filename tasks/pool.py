@@ -7,7 +7,16 @@ sends back one result per document in order, so the parent knows which document 
 running and for how long. When a document exceeds its time limit the worker process is
 killed, the document becomes a `Failure(stage="extract", error_type="timeout")`, and a
 fresh worker carries on with the rest of the batch. A worker that dies by itself
-(segfault, out of memory) is handled the same way with `error_type="worker_crashed"`.
+(segfault, killed by the kernel) is handled the same way with `error_type="worker_crashed"`.
+
+Memory is bounded per worker: each worker sets RLIMIT_AS to its address space at start
+(the preloaded extraction code) plus `memory_limit_mb`. A page whose parse would grow past
+it gets a MemoryError inside the worker (lxml and CPython both report a failed allocation
+that way) instead of pushing the host into the OOM killer; the worker answers with a
+marker and exits, the page becomes `Failure(stage="extract", error_type="memory_limit")`,
+and a fresh worker continues with the rest of the batch. RLIMIT_AS rather than an RSS
+watchdog in the parent: a watchdog polls, and a 10 MB table page can allocate gigabytes
+between two polls; the kernel refuses the allocation at the limit itself.
 
 Workers come from a `forkserver`, which imports the extraction code once: replacing a
 killed worker costs a fork, not a fresh interpreter importing trafilatura.
@@ -18,19 +27,70 @@ from __future__ import annotations
 import contextlib
 import importlib
 import multiprocessing
+import os
 import queue
+import resource
+import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
+from tasks.options import check_doc_timeout
 from tasks.records import Failure, RawRecord
 
 Result = Any  # whatever `handler` returns for one record (an article row or a Failure)
 Handler = Callable[[RawRecord, Any], Result]
 
 _PRELOAD = ["tasks.worker_init"]  # imported once in the forkserver, inherited by every worker
+
+# Default per-worker memory: 80 % of the machine's memory shared by the workers, at most
+# 2 GiB each. Ordinary news pages need 50-200 MB on top of the preloaded code; a 10 MB
+# table page can take 2 GB, and a few of those at once OOM a small host. The 20 % left
+# is for the driver (~300 MB), the page cache and whatever else runs on the machine.
+DEFAULT_WORKER_MEMORY_CAP_MB = 2048
+DEFAULT_WORKER_MEMORY_SHARE = 0.8
+MIN_WORKER_MEMORY_MB = 64  # below this not even a small page parses
+
+
+def total_memory_mb() -> int:
+    """Physical memory of this machine, in MiB."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
+
+
+def default_worker_memory_mb(workers: int) -> int:
+    """min(2 GiB, 0.8 x total memory / workers), in MiB, never below the minimum."""
+    share = DEFAULT_WORKER_MEMORY_SHARE * total_memory_mb() / max(workers, 1)
+    return max(MIN_WORKER_MEMORY_MB, int(min(DEFAULT_WORKER_MEMORY_CAP_MB, share)))
+
+
+def check_worker_memory_mb(value: int) -> int:
+    """A usable per-worker memory limit in MiB; ValueError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < MIN_WORKER_MEMORY_MB:
+        raise ValueError(f"worker memory must be at least {MIN_WORKER_MEMORY_MB} MiB, not {value}")
+    return value
+
+
+class PoolClosed(RuntimeError):
+    """The pool was aborted (the run is being interrupted): no new work starts."""
+
+
+# What a worker sends instead of a result when the record hit its memory limit.
+_MEMORY_LIMIT = "newsflow:memory_limit"
+
+
+def _limit_address_space(extra_mb: int | None) -> None:
+    """Let this process grow by at most `extra_mb` MiB of address space from now on."""
+    if not extra_mb:
+        return
+    with open("/proc/self/statm") as statm:  # first field: address space size, in pages
+        current = int(statm.read().split()[0]) * resource.getpagesize()
+    limit = current + extra_mb * 2**20
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
 def start_forkserver() -> None:
@@ -43,11 +103,17 @@ def start_forkserver() -> None:
     forkserver.ensure_running()
 
 
-def _worker_main(conn: Connection, handler: Handler | str, context: Any) -> None:
+def _worker_main(
+    conn: Connection, handler: Handler | str, context: Any, memory_limit_mb: int | None = None
+) -> None:
     """Worker loop: receive a batch, send back one result per record, in order."""
+    # Ctrl-C reaches the whole process group: the parent decides what it means (abort the
+    # run, remove its staging), a worker must not die half-way and look like a crash.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if isinstance(handler, str):
         module, name = handler.split(":")
         handler = getattr(importlib.import_module(module), name)
+    _limit_address_space(memory_limit_mb)
     while True:
         try:
             batch = conn.recv()
@@ -56,15 +122,28 @@ def _worker_main(conn: Connection, handler: Handler | str, context: Any) -> None
         if batch is None:
             return
         for record in batch:
-            conn.send(handler(record, context))
+            try:
+                result = handler(record, context)
+            except MemoryError:
+                # after a failed allocation the libraries' state is not to be trusted:
+                # report the record and exit; the pool replaces this worker
+                conn.send(_MEMORY_LIMIT)
+                return
+            conn.send(result)
 
 
 class _Worker:
     def __init__(
-        self, ctx: multiprocessing.context.BaseContext, handler: Handler | str, context: Any
+        self,
+        ctx: multiprocessing.context.BaseContext,
+        handler: Handler | str,
+        context: Any,
+        memory_limit_mb: int | None = None,
     ):
         self.conn, child = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(target=_worker_main, args=(child, handler, context), daemon=True)
+        self.process = ctx.Process(
+            target=_worker_main, args=(child, handler, context, memory_limit_mb), daemon=True
+        )
         self.process.start()
         child.close()
         self.docs_done = 0
@@ -91,7 +170,11 @@ class WorkerPool:
     for every record (errors become Failure values). Give it as "module:function" to keep
     its imports out of the calling process. `doc_timeout` is the wall-clock limit
     for one record. Workers are recycled after `max_docs_per_worker` records so that any
-    slow growth in a library's caches cannot accumulate over a long run.
+    slow growth in a library's caches cannot accumulate over a long run. `memory_limit_mb`:
+    address space a worker may add to what it has at start (None: unlimited); a record
+    over it becomes an `extract/memory_limit` Failure and the worker is replaced.
+    `abort()` kills every worker, busy ones included, and makes running `run_batch` calls
+    raise PoolClosed: an interrupted run stops at once instead of finishing its batches.
     """
 
     def __init__(
@@ -101,9 +184,14 @@ class WorkerPool:
         context: Any,
         doc_timeout: float = 60.0,
         max_docs_per_worker: int = 20_000,
+        memory_limit_mb: int | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be >= 1")
+        if memory_limit_mb is not None:
+            check_worker_memory_mb(memory_limit_mb)
+        check_doc_timeout(doc_timeout)
+        self.memory_limit_mb = memory_limit_mb
         self._ctx = multiprocessing.get_context("forkserver")
         self._ctx.set_forkserver_preload(_PRELOAD)
         self._handler = handler
@@ -111,10 +199,12 @@ class WorkerPool:
         self.doc_timeout = doc_timeout
         self.max_docs_per_worker = max_docs_per_worker
         self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._spawn_lock = threading.Lock()
+        self._spawn_lock = threading.RLock()  # _take holds it while spawning
         self._spawned = 0
-        self.replaced = 0  # workers killed for a timeout or found dead
+        self.replaced = 0  # workers killed for a timeout or a memory limit, or found dead
         self.workers = workers
+        self._closed = False
+        self._live: set[_Worker] = set()  # every started worker not yet stopped or killed
 
     def _take(self) -> _Worker:
         # Workers start on first use: a pool whose batches all run elsewhere (a Dask
@@ -127,27 +217,49 @@ class WorkerPool:
             if self._spawned < self.workers:
                 self._spawned += 1
                 return self._spawn()
-        return self._idle.get()
+        while True:  # with a timeout, so that an abort() is noticed by waiting callers
+            self._check_open()
+            try:
+                return self._idle.get(timeout=0.5)
+            except queue.Empty:
+                continue
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise PoolClosed("the extraction pool was aborted")
 
     def _spawn(self) -> _Worker:
-        return _Worker(self._ctx, self._handler, self._context)
+        with self._spawn_lock:
+            self._check_open()
+            worker = _Worker(self._ctx, self._handler, self._context, self.memory_limit_mb)
+            self._live.add(worker)
+            return worker
+
+    def _retire(self, worker: _Worker, kill: bool = True) -> None:
+        with self._spawn_lock:
+            self._live.discard(worker)
+        worker.kill() if kill else worker.stop()
 
     def run_batch(self, records: Sequence[RawRecord]) -> list[Result]:
-        """Results for `records`, in order; never raises for a bad record."""
-        worker = self._take()
+        """Results for `records`, in order; never raises for a bad record.
+
+        Raises PoolClosed when the pool is aborted while (or before) the batch runs.
+        """
+        worker: _Worker | None = self._take()
         try:
             results, worker = self._run_on(worker, list(records))
         except BaseException:
-            worker.kill()
-            worker = self._spawn()
+            self._retire(worker)
+            worker = None if self._closed else self._spawn()
             raise
         finally:
-            self._idle.put(worker)
+            if worker is not None:
+                self._idle.put(worker)
         return results
 
     def _run_on(self, worker: _Worker, records: list[RawRecord]) -> tuple[list[Result], _Worker]:
         if worker.docs_done >= self.max_docs_per_worker:
-            worker.stop()
+            self._retire(worker, kill=False)
             worker = self._spawn()
         results: list[Result] = []
         while len(results) < len(records):
@@ -156,8 +268,8 @@ class WorkerPool:
             for record in pending:
                 outcome = self._receive(worker)
                 if isinstance(outcome, _Lost):
-                    results.append(outcome.as_failure(record, self.doc_timeout))
-                    worker.kill()
+                    results.append(outcome.as_failure(record, self))
+                    self._retire(worker)
                     worker = self._spawn()
                     self.replaced += 1
                     break  # resend what is left of the batch to the new worker
@@ -173,7 +285,8 @@ class WorkerPool:
                 return _Lost("timeout")
             try:
                 if worker.conn.poll(min(remaining, 1.0)):
-                    return worker.conn.recv()
+                    result = worker.conn.recv()
+                    return _Lost("memory_limit") if result == _MEMORY_LIMIT else result
             except (EOFError, OSError):
                 return _Lost("worker_crashed", _exit_code(worker))
             if not worker.process.is_alive() and not worker.conn.poll(0):
@@ -185,7 +298,18 @@ class WorkerPool:
                 worker = self._idle.get_nowait()
             except queue.Empty:
                 return
-            worker.stop()
+            self._retire(worker, kill=False)
+
+    def abort(self) -> None:
+        """Kill every worker, busy or idle; running and later `run_batch` calls raise
+        PoolClosed. For an interrupted run: nothing more is extracted or staged."""
+        with self._spawn_lock:
+            self._closed = True
+            workers = list(self._live)
+            self._live.clear()
+        for worker in workers:
+            with contextlib.suppress(OSError, ValueError):
+                worker.kill()
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -207,9 +331,14 @@ class _Lost:
         self.reason = reason
         self.exitcode = exitcode
 
-    def as_failure(self, record: RawRecord, doc_timeout: float) -> Failure:
+    def as_failure(self, record: RawRecord, pool: WorkerPool) -> Failure:
         if self.reason == "timeout":
-            message = f"extraction took longer than {doc_timeout:g} s; worker killed"
+            message = f"extraction took longer than {pool.doc_timeout:g} s; worker killed"
+        elif self.reason == "memory_limit":
+            message = (
+                f"extraction needed more than the worker's {pool.memory_limit_mb} MiB "
+                "memory limit; worker replaced"
+            )
         else:
             message = f"extraction worker died (exit code {self.exitcode})"
         return Failure(

@@ -15,6 +15,10 @@ InputFormat = Literal["html", "text", "jsonl", "warc"]
 ContentKind = Literal["html", "text"]
 Stage = Literal["load", "decode", "extract", "normalise", "write"]
 
+# Key of an article row (as returned by the extraction worker) holding the repairs made while
+# decoding it, e.g. ["nul_bytes_dropped"]; the driver counts and removes it before writing.
+DECODE_NOTES_KEY = "decode_notes"
+
 
 @dataclass(slots=True)
 class RawRecord:

@@ -168,12 +168,25 @@ class AccountingError(RuntimeError):
     """Records in != articles + quarantined + duplicates: something was lost; publish nothing."""
 
 
+class EmptyPartitionRefused(RuntimeError):
+    """The run has no articles but the date's committed partition has: nothing published.
+
+    An empty input folder, a folder of unsupported files or every record timing out must
+    fail a scheduled run loudly instead of deleting a good day. `allow_empty` overrides.
+    """
+
+
 def commit_partitions(
-    ctx: RunContext, records_in: int, extra_manifest: dict[str, Any] | None = None
+    ctx: RunContext,
+    records_in: int,
+    extra_manifest: dict[str, Any] | None = None,
+    allow_empty: bool = False,
 ) -> CommitResult:
     """Build the final files of both tables from the staged batches and publish them.
 
-    Nothing is published unless every input record is accounted for.
+    Nothing is published unless every input record is accounted for, nor (unless
+    `allow_empty`) when a run without articles would replace a non-empty committed articles
+    partition (EmptyPartitionRefused; checked under the date's commit lock).
     """
     result = CommitResult()
     store = ctx.store
@@ -211,6 +224,8 @@ def commit_partitions(
     # articles and quarantine always come from the same run and the last to commit wins.
     # Quarantine first: once the articles partition is replaced the date is complete.
     with store.commit_lock(f"crawl_date={ctx.crawl_date.isoformat()}", ctx.run_id):
+        if result.articles == 0 and not allow_empty:
+            _refuse_to_empty(store, ctx.partition_key(ARTICLES), records_in)
         result.files[QUARANTINE] = store.publish_partition(
             quarantine_dir,
             ctx.partition_key(QUARANTINE),
@@ -224,6 +239,23 @@ def commit_partitions(
             {**manifest, "table": ARTICLES, "rows": result.articles},
         )
     return result
+
+
+def _refuse_to_empty(store: Storage, partition: str, records_in: int) -> None:
+    """EmptyPartitionRefused when `partition` holds committed articles."""
+    manifest = store.read_json(f"{partition}/{MANIFEST_NAME}")
+    if manifest is not None:
+        committed = int(manifest.get("rows") or 0)
+        what = f"{committed} committed articles (run {manifest.get('run_id', '?')})"
+    else:  # written before manifests, or by hand: any Parquet file counts as non-empty
+        committed = sum(1 for e in store.list(partition) if e.key.endswith(".parquet"))
+        what = f"{committed} Parquet files"
+    if committed:
+        raise EmptyPartitionRefused(
+            f"this run has no articles ({records_in} records in), but "
+            f"{store.uri_of(partition)} holds {what}; nothing published. "
+            "Check the input, or pass --allow-empty to empty the date."
+        )
 
 
 def _staged(store: Storage, batches: str, table: str) -> list[str]:

@@ -148,6 +148,7 @@ def list_inputs(
         return True
 
     seen: set[tuple[int, int]] = set()
+    listed_once(str(root))  # a link back to the root is a loop too
     found = []
     for dirpath, dirnames, filenames in os.walk(root, onerror=fail, followlinks=True):
         # a folder reached twice (a symlink loop, two links to one folder) is walked once

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_DATE := 2025-03-18
 
-.PHONY: demo test lint format bench-quality bench-throughput bench-query bench-collect clean
+.PHONY: demo test fuzz lint format bench-quality bench-throughput bench-query bench-collect clean
 
 # Re-install only when the dependency list changes.
 $(STAMP): pyproject.toml
@@ -22,6 +22,10 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
+
+# The long fuzzing profile: hundreds of generated input folders through every loader.
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q tests/test_fuzz.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

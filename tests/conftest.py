@@ -25,6 +25,27 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def _hypothesis_profiles() -> None:
+    """Fuzzing profiles (tests/test_fuzz.py): a few examples for `make test`, hundreds for
+    `make fuzz` (HYPOTHESIS_PROFILE=long). Failing examples are kept in .hypothesis/ (not
+    in git) and replayed first on the next run."""
+    from hypothesis import HealthCheck, settings
+    from hypothesis.database import DirectoryBasedExampleDatabase
+
+    common = {
+        "deadline": None,  # one example is two real pipeline runs: seconds, not milliseconds
+        "database": DirectoryBasedExampleDatabase(str(REPO / ".hypothesis" / "examples")),
+        "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+        "print_blob": True,
+    }
+    settings.register_profile("newsflow", max_examples=6, **common)
+    settings.register_profile("long", max_examples=300, **common)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "newsflow"))
+
+
+_hypothesis_profiles()
 DATA = Path(__file__).resolve().parent / "data"
 DEMO_RAW = REPO / "infra" / "demo" / "raw"
 SAMPLE_TXT = DATA / "text" / "echolive-trump-putin.txt"

@@ -100,6 +100,7 @@ class BatchSummary:
     records_in: int
     extracted: int  # article rows before de-duplication across the date
     failures: Counter[tuple[str, str]] = field(default_factory=Counter)  # (stage, error_type)
+    notes: Counter[str] = field(default_factory=Counter)  # e.g. strings made valid UTF-8
 
 
 class _Future(Protocol):
@@ -117,14 +118,16 @@ def process_batch(batch: Batch, pool: WorkerPool, ctx: RunContext) -> BatchSumma
     rows: list[dict[str, Any]] = []
     for result in pool.run_batch(records):
         (failures if isinstance(result, Failure) else rows).append(result)
-    table, unwritable = articles_table(rows)
+    notes: Counter[str] = Counter()
+    table, unwritable = articles_table(rows, notes)
     failures.extend(unwritable)
-    write_staged_batch(ctx, batch.batch_no, table, failures)
+    write_staged_batch(ctx, batch.batch_no, table, failures, notes)
     return BatchSummary(
         batch_no=batch.batch_no,
         records_in=len(batch.items),
         extracted=table.num_rows,
         failures=Counter((f.stage, f.error_type) for f in failures),
+        notes=notes,
     )
 
 
@@ -222,6 +225,7 @@ def run_process(
     finished = time.time()
 
     failures: Counter[tuple[str, str]] = sum((s.failures for s in summaries), Counter())
+    notes: Counter[str] = sum((s.notes for s in summaries), Counter(load_counters))
     record = {
         "run_id": ctx.run_id,
         "status": "completed",
@@ -252,8 +256,8 @@ def run_process(
             },
             # records that are not articles (WARC warcinfo/request/metadata), WARC records
             # left out by the warc_filter (warc_filtered_domain/_date), and loader notes
-            # such as JSONL lines whose fetched_at could not be read
-            "load_notes": dict(sorted(load_counters.items())),
+            # such as JSONL lines whose fetched_at could not be read, strings made valid UTF-8
+            "load_notes": dict(sorted(notes.items())),
             "batches": len(summaries),
             "workers_replaced": workers_replaced,
         },

@@ -316,11 +316,22 @@ class _Collector:
         return urls
 
     def _select(self, candidates: list[str]) -> list[str]:
-        """Article-like, not yet archived, within max_urls. Every other candidate is logged."""
+        """Article-like, not yet archived, within max_urls. Every other candidate is logged.
+
+        A URL the SSRF guard refuses outright (an IP literal in any spelling, a localhost
+        name) is kept for the fetcher, which fails it as `ssrf_refused` before connecting:
+        courlan drops IP hosts as "not article-like", which would hide the attempt.
+        """
         config = self.config
         seen = SeenIndex(self.zone, config.seen_window_days)
         selected: dict[str, None] = {}
+        refused: dict[str, None] = {}
         for raw_url in candidates:
+            if self.fetcher.refusal(raw_url) is not None:
+                if raw_url in refused:
+                    self.discovery["duplicates_in_run"] += 1
+                refused[raw_url] = None
+                continue
             url = discover.article_url(raw_url)
             if url is None:
                 self._log(raw_url, "article", "skipped", "not_article_like")
@@ -336,7 +347,7 @@ class _Collector:
                 self._log(url, "article", "skipped", "over_max_urls")
                 continue
             selected[url] = None
-        return list(selected)
+        return [*selected, *refused]
 
     # ------------------------------------------------------------------ fetching
 
@@ -355,7 +366,8 @@ class _Collector:
         try:
             result = await self.fetcher.fetch(url, accept=HTML_TYPES, allowed=self.robots.refusal)
         except Exception as error:  # noqa: BLE001 - a bug must cost one URL, not the run
-            self._log(url, "article", "failed", "collect_error", detail=repr(error)[:300])
+            # the class only: an exception's text may quote headers (docs/s3.md, error messages)
+            self._log(url, "article", "failed", "collect_error", detail=type(error).__name__)
             return
         for exchange in result.exchanges:
             if not exchange.complete:

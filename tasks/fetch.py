@@ -15,9 +15,15 @@ What a crawler owes the sites it visits, and what it owes the machine it runs on
   the body is read.
 - **SSRF guard**: a URL whose host is, or resolves to, a loopback, private, link-local,
   multicast or reserved address is refused before any connection is made, unless an
-  allow-list (`allow_private`) names the address or its network. Names are checked inside the
-  resolver aiohttp connects with (`GuardedResolver`), so the addresses checked are the
-  addresses connected to (no DNS-rebinding window); IP literals are checked before the request.
+  allow-list (`allow_private`) names the address or its network. The host checked is the one
+  aiohttp connects to: the URL is parsed once with yarl (IDNA and NFKC: `127。0。0。1`,
+  `①②⑦.⓪.⓪.①` and `１２７.０.０.１` are all 127.0.0.1) and that very `URL` object is
+  requested. Numeric hosts in any IPv4 spelling (2130706433, 0x7f.1, 0177.0.0.1, 127.1) are
+  read as the address they mean; IPv6 addresses that carry an IPv4 address (IPv4-mapped,
+  IPv4-compatible, NAT64 64:ff9b::/96, 6to4 2002::/16) are judged by that address. Names are
+  checked inside the resolver aiohttp connects with (`GuardedResolver`), so the addresses
+  checked are the addresses connected to (no DNS-rebinding window). Every redirect hop is
+  checked the same way (redirects are followed here, one hop at a time).
 
 Every outcome is a `Fetch` (one per hop and attempt, for the WARC) grouped in a `FetchResult`
 with a `reason` when the URL failed; nothing here raises for a bad URL or a bad server.
@@ -28,16 +34,19 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import ipaddress
+import os
+import re
 import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
 
 __all__ = [
     "Fetch",
@@ -46,6 +55,7 @@ __all__ = [
     "Fetcher",
     "GuardedResolver",
     "SSRFRefused",
+    "host_address",
     "host_key",
 ]
 
@@ -54,6 +64,14 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 ANY_TYPE: tuple[str, ...] = ()
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# A host made only of decimal, octal or hex numbers: an IPv4 address to inet_aton, to
+# getaddrinfo and to browsers (2130706433, 0x7f.1, 0177.0.0.1, 127.1), never a name.
+_NUMERIC_HOST = re.compile(r"(?:(?:0x[0-9a-f]*|[0-9]+)\.)*(?:0x[0-9a-f]*|[0-9]+)", re.I)
+# IPv6 prefixes whose last 32 bits are an IPv4 address the packets end up at
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
 
 
 @dataclass(slots=True)
@@ -145,28 +163,74 @@ class _Failed(Exception):
 
 
 def host_key(url: str) -> str:
-    """The politeness unit: host:port (so two ports of one address are two sites)."""
+    """The politeness unit: host:port (so two ports of one address are two sites).
+
+    The host as it is connected to (yarl-normalised), so `Example.com`, `ｅｘａｍｐｌｅ.com`
+    and `example.com.` share one gate and one robots.txt.
+    """
     try:
-        parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:  # an invalid port: the fetch fails it as bad_url
+        target = URL(url)
+        host, port = target.raw_host, target.port
+    except (ValueError, TypeError):  # the fetch fails such a URL as bad_url
         return "invalid:0"
-    return f"{(parts.hostname or '').lower()}:{port}"
+    return f"{(host or '').rstrip('.')}:{port or 0}"
+
+
+def host_address(host: str) -> IPAddress | None:
+    """The IP address a URL host (yarl's `raw_host`) stands for, or None for a name.
+
+    IPv6 literals lose their zone id; numeric hosts are read as inet_aton, getaddrinfo and
+    browsers read them (decimal, octal, hex, short forms, trailing dots). Raises ValueError
+    for a numeric host that is no address (999.0.0.1, 08): nothing would connect to it.
+    """
+    if ":" in host:
+        return ipaddress.IPv6Address(host.split("%", 1)[0])
+    bare = host.rstrip(".")
+    if not _NUMERIC_HOST.fullmatch(bare):
+        return None
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(bare))
+    except OSError as error:
+        raise ValueError(f"not an IPv4 address: {host}") from error
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address leads to: IPv4-mapped, 6to4, NAT64, IPv4-compatible."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in _NAT64 or (ip in _IPV4_COMPATIBLE and int(ip) > 1):  # not :: nor ::1
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def _is_public(ip: IPAddress) -> bool:
+    if isinstance(ip, ipaddress.IPv4Address):
+        return ip.is_global and not (ip.is_multicast or ip.is_reserved)
+    embedded = _embedded_ipv4(ip)
+    if embedded is not None:  # judged by where the packets go
+        return _is_public(embedded)
+    # site-local fec0::/10 is deprecated, but `is_global` still says True for it
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_site_local)
 
 
 class AddressPolicy:
-    """Which resolved addresses may be connected to."""
+    """Which addresses may be connected to: public ones, and those the allow-list names."""
 
     def __init__(self, allow: Iterable[str]) -> None:
         self._allow = [ipaddress.ip_network(a, strict=False) for a in allow]
 
-    def permits(self, address: str) -> bool:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
+    def permits(self, address: str | IPAddress) -> bool:
+        try:
+            ip = ipaddress.ip_address(str(address).split("%", 1)[0])  # drop an IPv6 zone id
+        except ValueError:
+            return False
         if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
+            ip = ip.ipv4_mapped  # the very same IPv4 endpoint: the allow-list applies to it
         if any(ip in network for network in self._allow):
             return True
-        return ip.is_global and not ip.is_multicast
+        return _is_public(ip)
 
 
 class GuardedResolver(AbstractResolver):
@@ -177,13 +241,15 @@ class GuardedResolver(AbstractResolver):
 
     def __init__(self, policy: AddressPolicy, overrides: dict[str, str]) -> None:
         self._policy = policy
-        self._overrides = {host.lower(): ip for host, ip in overrides.items()}
+        # keyed like the hosts aiohttp asks for (IDNA, lower case, no trailing dot), so an
+        # override also holds for `Staging.Example.` and never falls through to real DNS
+        self._overrides = {_resolver_key(host): ip for host, ip in overrides.items()}
         self._inner = aiohttp.ThreadedResolver()
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
-        override = self._overrides.get(host.lower())
+        override = self._overrides.get(_resolver_key(host))
         if override is not None:
             ip = ipaddress.ip_address(override)
             found: list[ResolveResult] = [
@@ -206,6 +272,13 @@ class GuardedResolver(AbstractResolver):
 
     async def close(self) -> None:
         await self._inner.close()
+
+
+def _resolver_key(host: str) -> str:
+    """A host as the resolver is asked for it: IDNA, lower case, no trailing dot."""
+    with suppress(ValueError, TypeError):  # not a valid host name: compared as given
+        host = URL.build(scheme="http", host=host.rstrip(".")).raw_host or host
+    return host.rstrip(".").lower()
 
 
 class HostGate:
@@ -246,6 +319,7 @@ class Fetcher:
     def __init__(self, settings: FetchSettings) -> None:
         self.settings = settings
         self._policy = AddressPolicy(settings.allow_private)
+        self._overrides = {_resolver_key(host): ip for host, ip in settings.resolve.items()}
         self._global = asyncio.Semaphore(settings.concurrency)
         self._gates: dict[str, HostGate] = {}
         self._session: aiohttp.ClientSession | None = None
@@ -307,12 +381,12 @@ class Fetcher:
         visited: set[str] = set()
         try:
             for _ in range(hops + 1):
-                self._check_url(current)
+                target = self._target(current)
                 if allowed is not None and (refusal := await allowed(current)):
                     raise _Failed(refusal, f"{refusal}: {current}")
                 visited.add(current)
-                exchange = await self._fetch_with_retries(current, accept, result)
-                location = exchange.header("Location")
+                exchange = await self._fetch_with_retries(current, target, accept, result)
+                location = _utf8_header(exchange.header("Location"))
                 if exchange.status in REDIRECT_STATUSES and location:
                     current = urljoin(current, location.strip())
                     if current in visited:
@@ -327,23 +401,51 @@ class Fetcher:
             result.reason, result.detail = failed.reason, failed.detail
         return result
 
-    def _check_url(self, url: str) -> None:
+    def refusal(self, url: str) -> str | None:
+        """ "ssrf_refused" when the guard is known to refuse `url` without any DNS (an IP
+        literal in any spelling, a localhost name, a `resolve` override to a refused
+        address), else None. No I/O: the fetch itself still checks, hop by hop."""
         try:
-            parts = urlsplit(url)
-            parts.port  # noqa: B018 - raises ValueError for an invalid port
-        except ValueError as error:
-            raise _Failed("bad_url", f"{error}: {url[:200]}") from error
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+            target = self._target(url)
+        except _Failed as failed:
+            return failed.reason if failed.reason == "ssrf_refused" else None
+        override = self._overrides.get(_resolver_key(target.raw_host or ""))
+        if override is not None and not self._policy.permits(override):
+            return "ssrf_refused"
+        return None
+
+    def _target(self, url: str) -> URL:
+        """`url` parsed as aiohttp will connect to it, after the guard's checks of the host.
+
+        The returned `URL` object is what is requested: the host checked here is the host
+        connected to (or resolved, by `GuardedResolver`, which checks the addresses).
+        """
+        try:
+            target = URL(url)  # IDNA + NFKC: 127。0。0。1 and ①②⑦.⓪.⓪.① become 127.0.0.1
+            target.port  # noqa: B018 - raises ValueError for an invalid port
+        except (ValueError, TypeError) as error:  # UnicodeError is a ValueError
+            raise _Failed("bad_url", f"invalid URL ({type(error).__name__}): {url[:200]}") from None
+        host = target.raw_host
+        if target.scheme not in ("http", "https") or not host:
             raise _Failed("bad_url", f"not an http(s) URL: {url[:200]}")
         try:
-            literal = ipaddress.ip_address(parts.hostname)
+            address = host_address(host)
         except ValueError:
-            return  # a name: checked by GuardedResolver on the addresses it resolves to
-        if not self._policy.permits(str(literal)):
-            raise _Failed("ssrf_refused", f"refused address {literal}")
+            raise _Failed("bad_url", f"numeric host that is no IP address: {host[:100]}") from None
+        if address is None:
+            name = host.rstrip(".")
+            if name == "localhost" or name.endswith(".localhost"):  # RFC 6761: loopback
+                raise _Failed("ssrf_refused", f"refused name {name[:100]}")
+            return target  # a name: GuardedResolver checks the addresses it resolves to
+        if "%" in host or not self._policy.permits(address):
+            raise _Failed("ssrf_refused", f"refused address {address} (host {host[:100]})")
+        if address.version == 4 and host != str(address):
+            # aiohttp refuses legacy spellings of an address, even an allowed one
+            raise _Failed("bad_url", f"non-canonical IPv4 address {host[:100]}")
+        return target
 
     async def _fetch_with_retries(
-        self, url: str, accept: tuple[str, ...], result: FetchResult
+        self, url: str, target: URL, accept: tuple[str, ...], result: FetchResult
     ) -> Fetch:
         s = self.settings
         gate = self.gate(url)
@@ -351,7 +453,7 @@ class Fetcher:
             last = attempt == s.max_retries
             try:
                 async with gate.slot(), self._global:
-                    exchange = await self._exchange(url, accept)
+                    exchange = await self._exchange(url, target, accept)
             except _Failed as failed:
                 if failed.reason not in ("timeout", "connection_error") or last:
                     raise
@@ -368,13 +470,14 @@ class Fetcher:
             gate.back_off(wait)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
-    async def _exchange(self, url: str, accept: tuple[str, ...]) -> Fetch:
+    async def _exchange(self, url: str, target: URL, accept: tuple[str, ...]) -> Fetch:
         assert self._session is not None, "use Fetcher as an async context manager"
         started = datetime.now(UTC)
         clock = time.monotonic()
         self.requests += 1
         try:
-            async with self._session.get(url, allow_redirects=False) as response:
+            # the URL object the guard checked, not the string: no second parse
+            async with self._session.get(target, allow_redirects=False) as response:
                 peer = (
                     response.connection.transport.get_extra_info("peername")
                     if (response.connection and response.connection.transport)
@@ -403,12 +506,12 @@ class Fetcher:
             if _is_ssrf(error):
                 raise _Failed("ssrf_refused", str(_ssrf_cause(error))) from error
             if isinstance(error, aiohttp.ClientConnectorDNSError):
-                raise _Failed("dns_error", str(error)) from error
-            raise _Failed("connection_error", str(error)) from error
+                raise _Failed("dns_error", _network_detail(error, target)) from error
+            raise _Failed("connection_error", _network_detail(error, target)) from error
         except TimeoutError as error:
             raise _Failed("timeout", f"no complete response within the timeouts: {url}") from error
         except (aiohttp.ClientError, OSError) as error:
-            raise _Failed("connection_error", f"{type(error).__name__}: {error}") from error
+            raise _Failed("connection_error", _network_detail(error, target)) from error
         exchange.elapsed = time.monotonic() - clock
         return exchange
 
@@ -435,6 +538,17 @@ class Fetcher:
         exchange.complete = True
 
 
+def _utf8_header(value: str | None) -> str | None:
+    """A header value kept as latin-1 (byte-exact, for the WARC) read as UTF-8 when it is:
+    a Location is followed as browsers and aiohttp read it, so the guard sees that host."""
+    if value is None:
+        return None
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
 def _retry_after(value: str | None) -> float | None:
     """Retry-After as seconds: delta-seconds or an HTTP date."""
     if not value:
@@ -449,6 +563,21 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _network_detail(error: BaseException, target: URL) -> str:
+    """A failed exchange in words built from known-safe parts only: the error class, the
+    host and port, and the operating system's text for an errno. Never `str(error)`: the
+    client's messages can quote request or response headers and URLs with user info."""
+    cause = getattr(error, "os_error", None) or error.__cause__ or error
+    detail = f"{type(error).__name__} for {target.raw_host}:{target.port}"
+    errno = getattr(cause, "errno", None)
+    if isinstance(cause, OSError) and isinstance(errno, int):
+        # the C library's text for the code, not whatever text the exception carries
+        # (getaddrinfo's codes have their own table; socket sets it from gai_strerror)
+        reason = cause.strerror if isinstance(cause, socket.gaierror) else os.strerror(errno)
+        detail += f" ({type(cause).__name__} {errno}: {reason})"
+    return detail
 
 
 def _ssrf_cause(error: BaseException) -> BaseException | None:

@@ -240,8 +240,11 @@ class WarcFilter:
 def _parse_option_time(value: str | None) -> datetime | None:
     if not value:
         return None
-    parsed = datetime.fromisoformat(value.strip())
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    parsed = _parse_iso_utc(value)
+    if parsed is None:
+        datetime.fromisoformat(value.strip())  # raises ValueError naming a bad format
+        raise ValueError(f"{value.strip()!r} is out of range once converted to UTC")
+    return parsed
 
 
 def _host(url: str | None) -> str:
@@ -606,13 +609,17 @@ def _warc_result(
         return _failure(uri, "warc", error.error_type, str(error), size, url)
     if not body or body.isspace():
         return _failure(uri, "warc", "empty", "empty HTTP body", size, url)
+    warc_date = record.headers.get("WARC-Date")
+    fetched_at = _parse_iso_utc(warc_date)
+    if fetched_at is None and warc_date:
+        counters["warc_invalid_date"] += 1  # the article loads with fetched_at null
     return RawRecord(
         source_uri=uri,
         input_format="warc",
         content_kind="html",
         content=body,
         url=url,
-        fetched_at=_parse_iso_utc(record.headers.get("WARC-Date")),
+        fetched_at=fetched_at,
         http_charset=charset,
         raw_size=size,  # replaced by the stored length once the next record's offset is known
     )
@@ -739,16 +746,21 @@ def _is_hidden(name: str) -> bool:
 
 
 def _parse_iso_utc(value: object) -> datetime | None:
-    """An ISO 8601 string -> tz-aware UTC datetime (naive means UTC); None if not parseable."""
+    """An ISO 8601 string -> tz-aware UTC datetime (naive means UTC); None if not parseable.
+
+    None too for a time whose UTC form is outside datetime's range (9999-12-31T23:59:59-01:00,
+    0001-01-01T00:00:00+01:00): `astimezone` raises OverflowError for those, and an exception
+    here would end the reader's generator and lose the rest of the file.
+    """
     if not isinstance(value, str) or not value.strip():
         return None
     try:
         parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def _parse_content_type(value: str | None) -> tuple[str | None, str | None]:

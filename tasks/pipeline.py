@@ -122,8 +122,8 @@ class BatchSummary:
     records_in: int
     extracted: int  # article rows before de-duplication across the date
     failures: Counter[tuple[str, str]] = field(default_factory=Counter)  # (stage, error_type)
-    # notes of articles that were written but needed a repair, e.g. "nul_bytes_dropped"
-    decode_notes: Counter[str] = field(default_factory=Counter)
+    # e.g. strings made valid UTF-8, stray NUL bytes dropped: counted in the run's load_notes
+    notes: Counter[str] = field(default_factory=Counter)
 
 
 class _Future(Protocol):
@@ -139,22 +139,22 @@ def process_batch(batch: Batch, pool: WorkerPool, ctx: RunContext) -> BatchSumma
     records = [item for item in batch.items if isinstance(item, RawRecord)]
     failures = [item for item in batch.items if isinstance(item, Failure)]
     rows: list[dict[str, Any]] = []
-    decode_notes: Counter[str] = Counter()
+    notes: Counter[str] = Counter()
     for result in pool.run_batch(records):
         if isinstance(result, Failure):
             failures.append(result)
         else:
-            decode_notes.update(result.pop(DECODE_NOTES_KEY, None) or ())
+            notes.update(result.pop(DECODE_NOTES_KEY, None) or ())  # e.g. NUL bytes dropped
             rows.append(result)
-    table, unwritable = articles_table(rows)
+    table, unwritable = articles_table(rows, notes)
     failures.extend(unwritable)
-    write_staged_batch(ctx, batch.batch_no, table, failures)
+    write_staged_batch(ctx, batch.batch_no, table, failures, notes)
     return BatchSummary(
         batch_no=batch.batch_no,
         records_in=len(batch.items),
         extracted=table.num_rows,
         failures=Counter((f.stage, f.error_type) for f in failures),
-        decode_notes=decode_notes,
+        notes=notes,
     )
 
 
@@ -275,7 +275,7 @@ def run_process(
     finished = time.time()
 
     failures: Counter[tuple[str, str]] = sum((s.failures for s in summaries), Counter())
-    decode_notes: Counter[str] = sum((s.decode_notes for s in summaries), Counter())
+    notes: Counter[str] = sum((s.notes for s in summaries), Counter(load_counters))
     record = {
         "run_id": ctx.run_id,
         "status": "completed",
@@ -308,10 +308,9 @@ def run_process(
             },
             # records that are not articles (WARC warcinfo/request/metadata), WARC records
             # left out by the warc_filter (warc_filtered_domain/_date), and loader notes
-            # such as JSONL lines whose fetched_at could not be read
-            "load_notes": dict(sorted(load_counters.items())),
-            # repairs made to records that became articles (NUL bytes dropped)
-            "decode_notes": dict(sorted(decode_notes.items())),
+            # such as JSONL lines whose fetched_at could not be read, strings made valid UTF-8,
+            # pages decoded with stray NUL bytes dropped (nul_bytes_dropped)
+            "load_notes": dict(sorted(notes.items())),
             "batches": len(summaries),
             "workers_replaced": workers_replaced,
         },

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -101,26 +103,83 @@ class CommitResult:
 
 
 def write_staged_batch(
-    ctx: RunContext, batch_no: int, articles: pa.Table, failures: Sequence[Failure]
+    ctx: RunContext,
+    batch_no: int,
+    articles: pa.Table,
+    failures: Sequence[Failure],
+    notes: Counter[str] | None = None,
 ) -> None:
-    """Write one batch's articles and quarantine rows under the run's staging folder."""
+    """Write one batch's articles and quarantine rows under the run's staging folder.
+
+    `notes` counts strings of the quarantine rows made valid UTF-8 (see `utf8_safe`).
+    """
     batches = f"{ctx.staging}/batches"
     if articles.num_rows:
         name = f"{batches}/{ARTICLES}-{batch_no:06d}.parquet"
         _put_parquet(ctx.store, name, articles, compression="lz4")
     if failures:
-        table = quarantine_table(failures, ctx)
+        table = quarantine_table(failures, ctx, notes)
         name = f"{batches}/{QUARANTINE}-{batch_no:06d}.parquet"
         _put_parquet(ctx.store, name, table, compression="lz4")
 
 
 _ARROW_ERRORS = (pa.ArrowException, TypeError, ValueError, OverflowError)
 
+# The run record's note for strings that were not valid UTF-8 when written (see utf8_safe).
+INVALID_UTF8_NOTE = "write_invalid_utf8_replaced"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
-def articles_table(rows: Sequence[dict[str, Any]]) -> tuple[pa.Table, list[Failure]]:
-    """Rows as an Arrow table; a row Arrow cannot store is one bad record (stage `write`)."""
+
+def utf8_safe(value: Any) -> tuple[Any, int]:
+    """`value` with every string in it valid UTF-8, and how many strings had to change.
+
+    Python strings can hold lone surrogates that UTF-8 (and so Parquet) cannot: a JSON
+    `"\\udfff"` escape, a file name that was not UTF-8 (read with surrogateescape). Each
+    becomes U+FFFD. Lists (authors, tags) are walked; other values are returned as they are.
+    """
+    if isinstance(value, str):
+        if _SURROGATE.search(value) is None:  # the common case: no copy
+            return value, 0
+        return _SURROGATE.sub("\ufffd", value), 1
+    if isinstance(value, list):
+        changed = 0
+        items = []
+        for item in value:
+            safe, n = utf8_safe(item)
+            items.append(safe)
+            changed += n
+        return (items, changed) if changed else (value, 0)
+    return value, 0
+
+
+def _utf8_rows(rows: Iterable[dict[str, Any]], notes: Counter[str] | None) -> list[dict[str, Any]]:
+    """The rows with every string valid UTF-8 (the one place both tables go through)."""
+    safe_rows = []
+    replaced = 0
+    for row in rows:
+        fixed: dict[str, Any] | None = None
+        for key, value in row.items():
+            safe, n = utf8_safe(value)
+            if n:
+                fixed = fixed if fixed is not None else dict(row)
+                fixed[key] = safe
+                replaced += n
+        safe_rows.append(fixed if fixed is not None else row)
+    if replaced and notes is not None:
+        notes[INVALID_UTF8_NOTE] += replaced
+    return safe_rows
+
+
+def articles_table(
+    rows: Sequence[dict[str, Any]], notes: Counter[str] | None = None
+) -> tuple[pa.Table, list[Failure]]:
+    """Rows as an Arrow table; a row Arrow cannot store is one bad record (stage `write`).
+
+    Strings are made valid UTF-8 first (counted in `notes`).
+    """
+    rows = _utf8_rows(rows, notes)
     try:
-        return pa.Table.from_pylist(list(rows), schema=ARTICLES_FILE_SCHEMA), []
+        return pa.Table.from_pylist(rows, schema=ARTICLES_FILE_SCHEMA), []
     except _ARROW_ERRORS:
         pass  # find the culprit rows one by one; the rest of the batch is fine
     good: list[dict[str, Any]] = []
@@ -132,33 +191,73 @@ def articles_table(rows: Sequence[dict[str, Any]]) -> tuple[pa.Table, list[Failu
         except _ARROW_ERRORS as err:
             bad.append(
                 Failure(
-                    source_uri=row.get("source_uri", "?"),
-                    input_format=row.get("input_format", "?"),
+                    source_uri=str(row.get("source_uri", "?")),
+                    input_format=str(row.get("input_format", "?")),
                     stage="write",
                     error_type=type(err).__name__,
                     error_message=str(err)[:500],
-                    url=row.get("url"),
+                    url=row.get("url") if isinstance(row.get("url"), str) else None,
                 )
             )
     return pa.Table.from_pylist(good, schema=ARTICLES_FILE_SCHEMA), bad
 
 
-def quarantine_table(failures: Iterable[Failure], ctx: RunContext) -> pa.Table:
-    rows = [
-        {
-            "source_uri": f.source_uri,
-            "url": f.url,
-            "input_format": f.input_format,
-            "stage": f.stage,
-            "error_type": f.error_type,
-            "error_message": f.error_message,
-            "raw_size": f.raw_size,
-            "run_id": ctx.run_id,
-            "pipeline_version": ctx.pipeline_version,
-        }
-        for f in failures
-    ]
-    return pa.Table.from_pylist(rows, schema=QUARANTINE_FILE_SCHEMA)
+def quarantine_table(
+    failures: Iterable[Failure], ctx: RunContext, notes: Counter[str] | None = None
+) -> pa.Table:
+    """The quarantine rows of `failures`, one per failure, whatever they hold.
+
+    Strings are made valid UTF-8 (counted in `notes`); a row Arrow still cannot store
+    (a field of the wrong type or range) is replaced by a `write/unwritable_row` row for the
+    same record, so the row count, and the run's accounting, never change.
+    """
+    rows = _utf8_rows((_quarantine_row(f, ctx) for f in failures), notes)
+    try:
+        return pa.Table.from_pylist(rows, schema=QUARANTINE_FILE_SCHEMA)
+    except _ARROW_ERRORS:
+        pass  # find the culprit rows one by one
+    checked = []
+    for row in rows:
+        try:
+            pa.Table.from_pylist([row], schema=QUARANTINE_FILE_SCHEMA)
+            checked.append(row)
+        except _ARROW_ERRORS as err:
+            checked.append(_unwritable_row(row, err, ctx))
+    return pa.Table.from_pylist(checked, schema=QUARANTINE_FILE_SCHEMA)
+
+
+def _quarantine_row(failure: Failure, ctx: RunContext) -> dict[str, Any]:
+    return {
+        "source_uri": failure.source_uri,
+        "url": failure.url,
+        "input_format": failure.input_format,
+        "stage": failure.stage,
+        "error_type": failure.error_type,
+        "error_message": failure.error_message,
+        "raw_size": failure.raw_size,
+        "run_id": ctx.run_id,
+        "pipeline_version": ctx.pipeline_version,
+    }
+
+
+def _unwritable_row(row: dict[str, Any], err: BaseException, ctx: RunContext) -> dict[str, Any]:
+    """A row for a record whose own quarantine row could not be stored: strings only."""
+
+    def text(value: Any) -> str | None:
+        return value if isinstance(value, str) else None
+
+    return {
+        "source_uri": text(row.get("source_uri")) or "?",
+        "url": text(row.get("url")),
+        "input_format": text(row.get("input_format")),
+        "stage": "write",
+        "error_type": "unwritable_row",
+        "error_message": f"its {text(row.get('stage'))}/{text(row.get('error_type'))} "
+        f"quarantine row could not be stored: {type(err).__name__}",
+        "raw_size": None,
+        "run_id": ctx.run_id,
+        "pipeline_version": ctx.pipeline_version,
+    }
 
 
 # --- commit ----------------------------------------------------------------------------

@@ -146,7 +146,11 @@ def body(
         request.send_header("Content-Type", content_type)
         request.send_header("Content-Length", str(len(content)))
         for name, value in (headers or {}).items():
-            request.send_header(name, value)
+            try:
+                request.send_header(name, value)
+            except UnicodeEncodeError:  # not latin-1: sent as UTF-8 bytes, as real servers do
+                line = f"{name}: {value}\r\n".encode()
+                request._headers_buffer.append(line)  # type: ignore[attr-defined]
         request.last_write = time.monotonic()  # type: ignore[attr-defined]
         request.end_headers()  # headers and body leave in the writes below
         request.wfile.write(content)

@@ -375,4 +375,4 @@ def test_a_page_with_stray_nuls_becomes_an_article_and_the_run_counts_the_repair
     (raw / "nul.html").write_bytes(page[:cut] + b"\x00\x00" + page[cut:])
     record = run_local(raw, tmp_path / "out", workers=1)
     assert record["counts"]["articles"] == 1, quarantine(tmp_path / "out")
-    assert record["counts"]["decode_notes"] == {NUL_BYTES_DROPPED: 1}
+    assert record["counts"]["load_notes"][NUL_BYTES_DROPPED] == 1

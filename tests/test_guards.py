@@ -376,3 +376,54 @@ def test_a_page_with_stray_nuls_becomes_an_article_and_the_run_counts_the_repair
     record = run_local(raw, tmp_path / "out", workers=1)
     assert record["counts"]["articles"] == 1, quarantine(tmp_path / "out")
     assert record["counts"]["load_notes"][NUL_BYTES_DROPPED] == 1
+
+
+def test_the_flows_refuse_an_empty_run_and_loose_options_unless_told(
+    prefect_harness, tmp_path
+) -> None:
+    from flows.backfill import backfill
+    from flows.nightly import nightly
+    from flows.process import process
+
+    out = tmp_path / "out"
+    run_local(DEMO_RAW, out, workers=1)
+    empty = _empty_inputs("empty", tmp_path / "raw" / f"crawl_date={DAY}")
+    raw_root = str(empty.parent)
+    common = {"output": str(out), "crawl_date": DAY.isoformat(), "workers": 1}
+
+    refused = process(input=str(empty), **common, return_state=True)
+    assert refused.is_failed() and "EmptyPartitionRefused" in str(refused.message)
+    night = nightly(raw_root=raw_root, **common, retries=0, return_state=True)
+    assert night.is_failed()
+    assert len(list((out / "articles" / f"crawl_date={DAY}").glob("*.parquet"))) == 1
+
+    with pytest.raises(ValueError, match="positive, finite"):
+        nightly(raw_root=raw_root, **common, doc_timeout=0.0, retries=0)
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        backfill(start="2025-W11-1", end="2025-03-18", raw_root=raw_root, output=str(out))
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        process(input=str(empty), output=str(out), crawl_date="20250318")
+
+    allowed = process(input=str(empty), **common, allow_empty=True, worker_memory_mb=300)
+    assert allowed["counts"]["articles"] == 0
+    assert allowed["config"]["worker_memory_mb"] == 300
+
+
+def test_abort_stops_a_running_batch_at_once() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from test_pool import _record
+
+    from tasks.pool import PoolClosed
+
+    pool = WorkerPool(1, "test_pool:behave", "ctx", doc_timeout=300)
+    with ThreadPoolExecutor(1) as threads:
+        running = threads.submit(pool.run_batch, [_record("ok"), _record("hang")])
+        time.sleep(1.0)
+        started = time.monotonic()
+        pool.abort()
+        with pytest.raises(PoolClosed):
+            running.result(timeout=30)
+        assert time.monotonic() - started < 10  # not the 300 s document limit
+    with pytest.raises(PoolClosed):
+        pool.run_batch([_record("ok")])

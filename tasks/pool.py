@@ -46,9 +46,10 @@ Handler = Callable[[RawRecord, Any], Result]
 _PRELOAD = ["tasks.worker_init"]  # imported once in the forkserver, inherited by every worker
 
 # Default per-worker memory: 80 % of the machine's memory shared by the workers, at most
-# 2 GiB each. Ordinary news pages need 50-200 MB on top of the preloaded code; a 10 MB
-# table page can take 2 GB, and a few of those at once OOM a small host. The 20 % left
-# is for the driver (~300 MB), the page cache and whatever else runs on the machine.
+# 2 GiB each (on top of the ~1.5 GB of address space, ~225 MB resident, a worker starts
+# with). A generated 10 MB table page needs +1.0 GB; the adversarial run saw a 9.7 MB page
+# take ~2 GB, and a few of those at once OOM a small host. The 20 % left is for the driver
+# (~300 MB), the page cache and whatever else runs on the machine.
 DEFAULT_WORKER_MEMORY_CAP_MB = 2048
 DEFAULT_WORKER_MEMORY_SHARE = 0.8
 MIN_WORKER_MEMORY_MB = 64  # below this not even a small page parses
@@ -209,6 +210,7 @@ class WorkerPool:
     def _take(self) -> _Worker:
         # Workers start on first use: a pool whose batches all run elsewhere (a Dask
         # cluster) never starts a process, and a small run starts only what it needs.
+        self._check_open()  # an aborted pool's idle workers are dead
         try:
             return self._idle.get_nowait()
         except queue.Empty:

@@ -40,7 +40,7 @@ def _hypothesis_profiles() -> None:
         "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
         "print_blob": True,
     }
-    settings.register_profile("newsflow", max_examples=6, **common)
+    settings.register_profile("newsflow", max_examples=8, **common)
     settings.register_profile("long", max_examples=300, **common)
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "newsflow"))
 

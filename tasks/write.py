@@ -35,6 +35,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from schemas import ARTICLES_FILE_SCHEMA, ARTICLES_SCHEMA, QUARANTINE_FILE_SCHEMA
+from tasks.errors import safe_error_text
 from tasks.records import Failure
 from tasks.storage import (  # noqa: F401 - publish_directory re-exported for callers
     MANIFEST_NAME,
@@ -195,7 +196,7 @@ def articles_table(
                     input_format=str(row.get("input_format", "?")),
                     stage="write",
                     error_type=type(err).__name__,
-                    error_message=str(err)[:500],
+                    error_message=safe_error_text(err, limit=500),
                     url=row.get("url") if isinstance(row.get("url"), str) else None,
                 )
             )
@@ -435,7 +436,8 @@ def remove_staging(ctx: RunContext) -> None:
     try:
         ctx.store.delete_prefix(ctx.staging)
     except (OSError, StorageError) as err:
-        log.warning("could not remove staging %s: %s", ctx.store.uri_of(ctx.staging), err)
+        where = ctx.store.uri_of(ctx.staging)
+        log.warning("could not remove staging %s: %s", where, safe_error_text(err))
 
 
 def remove_stale_staging(

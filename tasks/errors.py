@@ -57,11 +57,15 @@ def from_http_client(error: BaseException) -> bool:
 
 def safe_error_text(error: BaseException, limit: int = 300) -> str:
     """`Class: first line of the message`, or only `Class` (with errno and the C library's
-    text for it, if any) when the message may quote headers or URLs (see the module doc)."""
+    text for it, if any) when the message may quote headers or URLs (see the module doc).
+
+    Other libraries' messages are cut at `limit` characters; newsflow's own are kept whole.
+    """
     name = type(error).__name__
-    if _module_in(error, _OWN_MODULES) or not from_http_client(error):
+    own = _module_in(error, _OWN_MODULES)
+    if own or not from_http_client(error):
         lines = str(error).strip().splitlines()
-        return f"{name}: {lines[0][:limit]}" if lines else name
+        return f"{name}: {lines[0] if own else lines[0][:limit]}" if lines else name
     errno = getattr(error, "errno", None)
     if isinstance(error, OSError) and isinstance(errno, int):
         # the C library's table, not the text the exception carries

@@ -20,9 +20,14 @@ from flows.s3cli import S3Endpoint, use_s3_endpoint
 from flows.s3cli import cleanup as cleanup_command
 from flows.stats_cli import stats
 from flows.terminal import console, progress_bar
+from tasks.errors import safe_error_text
 
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, help="newsflow: clean, queryable news."
+    add_completion=False,
+    no_args_is_help=True,
+    help="newsflow: clean, queryable news.",
+    # a traceback's local variables can hold a client error whose text quotes a credential
+    pretty_exceptions_show_locals=False,
 )
 app.command()(collect)  # implementation in flows/collect_cli.py
 
@@ -147,7 +152,7 @@ def process(
             console.print("[red]interrupted:[/] the run stopped and its staging files were removed")
             raise typer.Exit(130) from err
         except Exception as err:  # the run itself failed: say why, exit non-zero
-            console.print(f"[red]run failed:[/] {type(err).__name__}: {err}")
+            console.print(f"[red]run failed:[/] {safe_error_text(err)}")
             raise typer.Exit(1) from err
     _print_summary(record)
 

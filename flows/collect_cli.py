@@ -10,6 +10,7 @@ import typer
 from flows.cli_options import date_option
 from flows.s3cli import S3Endpoint, use_s3_endpoint
 from flows.terminal import console, progress_bar
+from tasks.errors import safe_error_text
 
 
 def collect(
@@ -42,7 +43,7 @@ def collect(
                 config, progress=lambda done, todo: bar.update(task_id, completed=done, total=todo)
             )
         except Exception as err:  # the run itself failed (lock held, disk full): say why
-            console.print(f"[red]collect failed:[/] {type(err).__name__}: {err}")
+            console.print(f"[red]collect failed:[/] {safe_error_text(err)}")
             raise typer.Exit(1) from err
     for line in summary_lines(summary):
         typer.echo(line)

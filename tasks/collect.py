@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tasks import discover
+from tasks.errors import safe_error_text
 from tasks.fetch import (
     ANY_TYPE,
     HTML_TYPES,
@@ -309,7 +310,7 @@ class _Collector:
             with open(path, encoding="utf-8") as lines:
                 urls = [line.strip() for line in lines]
         except (OSError, UnicodeDecodeError) as error:
-            self._log(path, "url_list", "failed", "unreadable_list", detail=str(error))
+            self._log(path, "url_list", "failed", "unreadable_list", detail=safe_error_text(error))
             return []
         urls = [u for u in urls if u and not u.startswith("#")]
         self.discovery["links_from_url_lists"] += len(urls)
@@ -366,8 +367,8 @@ class _Collector:
         try:
             result = await self.fetcher.fetch(url, accept=HTML_TYPES, allowed=self.robots.refusal)
         except Exception as error:  # noqa: BLE001 - a bug must cost one URL, not the run
-            # the class only: an exception's text may quote headers (docs/s3.md, error messages)
-            self._log(url, "article", "failed", "collect_error", detail=type(error).__name__)
+            detail = safe_error_text(error)  # never an HTTP client's text (tasks/errors.py)
+            self._log(url, "article", "failed", "collect_error", detail=detail)
             return
         for exchange in result.exchanges:
             if not exchange.complete:

@@ -69,6 +69,10 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # A host made only of decimal, octal or hex numbers: an IPv4 address to inet_aton, to
 # getaddrinfo and to browsers (2130706433, 0x7f.1, 0177.0.0.1, 127.1), never a name.
 _NUMERIC_HOST = re.compile(r"(?:(?:0x[0-9a-f]*|[0-9]+)\.)*(?:0x[0-9a-f]*|[0-9]+)", re.I)
+# What a host name may hold once yarl has IDNA-encoded it (`_` occurs in real hosts); yarl
+# leaves `%31%32%37.0.0.1`, spaces and control characters as they are, and aiohttp would hand
+# them to getaddrinfo
+_HOST_NAME = re.compile(r"[a-z0-9_.-]+", re.I)
 # IPv6 prefixes whose last 32 bits are an IPv4 address the packets end up at
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
@@ -434,6 +438,8 @@ class Fetcher:
             raise _Failed("bad_url", f"numeric host that is no IP address: {host[:100]}") from None
         if address is None:
             name = host.rstrip(".")
+            if not _HOST_NAME.fullmatch(host):  # never sent to DNS
+                raise _Failed("bad_url", f"not a valid host name: {host[:100]!r}")
             if name == "localhost" or name.endswith(".localhost"):  # RFC 6761: loopback
                 raise _Failed("ssrf_refused", f"refused name {name[:100]}")
             return target  # a name: GuardedResolver checks the addresses it resolves to

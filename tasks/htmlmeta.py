@@ -107,9 +107,13 @@ def _to_utc(value: datetime) -> datetime | None:
 
 
 def _plausible(value: datetime, now: datetime | None) -> bool:
-    latest = (now if now is not None else datetime.now(UTC)) + FUTURE_SLACK
-    if latest.tzinfo is None:
-        latest = latest.replace(tzinfo=UTC)
+    reference = now if now is not None else datetime.now(UTC)
+    if reference.tzinfo is None:
+        reference = reference.replace(tzinfo=UTC)
+    try:
+        latest = reference + FUTURE_SLACK
+    except OverflowError:  # a fetch time at the very end of datetime's range
+        latest = datetime.max.replace(tzinfo=UTC)
     return EARLIEST <= value <= latest
 
 

@@ -55,6 +55,7 @@ from typing import IO
 import brotli  # a FastWARC dependency
 from fastwarc.warc import ArchiveIterator, WarcRecord, WarcRecordType
 
+from tasks.errors import safe_error_text
 from tasks.records import Failure, RawRecord
 from tasks.storage import S3Options, StorageError, StoredFile, is_s3_uri, list_stored_files
 
@@ -820,5 +821,4 @@ def _failure(
 
 
 def _describe(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0][:300]}" if text else type(error).__name__
+    return safe_error_text(error)  # never an HTTP client's text (tasks/errors.py)

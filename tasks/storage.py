@@ -40,6 +40,8 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from tasks.errors import safe_error_text
+
 MANIFEST_NAME = "_newsflow.json"
 log = logging.getLogger(__name__)
 LOCKS = "_locks"
@@ -445,7 +447,10 @@ class S3Storage(Storage):
         try:
             return fn(Bucket=self.bucket, **kwargs)
         except Exception as err:  # noqa: BLE001 - translated, never swallowed
-            raise _translate(err, what, self.uri_of(key), self.options) from None
+            error = _translate(err, what, self.uri_of(key), self.options)
+        # raised outside the handler: the client's exception, whose text may quote a
+        # credential, is not even attached as the context of ours
+        raise error
 
     # --- listing and reading
 
@@ -572,9 +577,9 @@ class S3Storage(Storage):
         errors = [e for e in reply.get("Errors", []) if e.get("Code") != "NoSuchKey"]
         if errors:
             first = errors[0]
-            raise StorageError(
+            raise StorageError(  # the code, not the server's free-text message
                 f"S3 delete of {len(errors)} object(s) failed, e.g. "
-                f"s3://{self.bucket}/{first.get('Key')}: {first.get('Code')} {first.get('Message')}"
+                f"s3://{self.bucket}/{first.get('Key')}: {first.get('Code')}"
             )
 
     # --- publishing a partition (see docs/s3.md)
@@ -692,7 +697,9 @@ class _Lock:
             try:
                 self.etag = self.store.write_bytes(self.key, self._body(), IfMatch=self.etag)
             except Exception as err:  # noqa: BLE001 - logged; the holder's work goes on
-                log.warning("could not renew %s: %s", self.store.uri_of(self.key), err)
+                log.warning(
+                    "could not renew %s: %s", self.store.uri_of(self.key), safe_error_text(err)
+                )
                 if isinstance(err, _PreconditionFailed) or not isinstance(err, StorageError):
                     return  # taken over (or gone): renewing would fail forever
 
@@ -951,11 +958,26 @@ def _translate(err: Exception, what: str, uri: str, options: S3Options) -> Excep
         )
     if isinstance(err, StorageError | FileNotFoundError):
         return err
-    # connection refused/reset, timeouts, truncated bodies after botocore's retries
-    detail = str(err)
-    if options.endpoint_url:
-        detail = detail.replace(options.endpoint_url, safe_endpoint(options.endpoint_url) or "")
-    return StorageError(f"S3 {what} of {uri} failed{where}: {type(err).__name__}: {detail}")
+    # connection refused/reset, timeouts, truncated bodies after botocore's retries, and
+    # errors of the HTTP client itself: named by class only, never by their text, which can
+    # quote request headers (see tasks/errors.py)
+    return StorageError(
+        f"S3 {what} of {uri} failed{where}: {safe_error_text(err)}{_client_error_hint(err)}"
+    )
+
+
+def _client_error_hint(err: Exception) -> str:
+    """What to check when the HTTP client refused to send the request at all."""
+    from botocore.exceptions import HTTPClientError
+
+    cause = err.kwargs.get("error") if isinstance(err, HTTPClientError) else None
+    if isinstance(cause, ValueError) and "header" in str(cause).lower():
+        return (
+            ": a request header held a character HTTP does not allow; check the AWS"
+            " credentials (AWS_SESSION_TOKEN, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) for"
+            " a stray CR or LF, e.g. from a .env file with Windows line ends"
+        )
+    return ""
 
 
 # --------------------------------------------------------------------------- input files

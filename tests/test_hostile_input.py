@@ -85,6 +85,19 @@ def test_an_out_of_range_timestamp_costs_no_other_record(tmp_path: Path, bad: st
     )
 
 
+def test_fetch_times_at_the_ends_of_the_range_still_give_articles(tmp_path: Path) -> None:
+    # valid UTC, but "fetch time + 2 days" (the date plausibility bound) overflows
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    extremes = ["9999-12-31T23:59:59Z", "9999-12-31T23:59:59.999999+00:00", "0001-01-01T00:00Z"]
+    (raw / "a.jsonl").write_text(jsonl_of(extremes), encoding="utf-8")
+
+    record = run_local(raw, tmp_path / "out", workers=1)
+
+    assert_accounts_close(record)
+    assert record["counts"]["articles"] == 3, record["counts"]["quarantined_by_reason"]
+
+
 @pytest.mark.parametrize("bad", OUT_OF_RANGE)
 def test_warc_date_filter_with_an_out_of_range_date_skips_that_record_only(
     tmp_path: Path, bad: str

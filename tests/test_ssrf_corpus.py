@@ -21,6 +21,7 @@ broke. Each URL must end in the collection log as `failed` / `ssrf_refused`.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from netfence import fence
 from sites import AccessLog, Site, body, redirect, rss, urlset
 
 from tasks.collect import load_config, run_collect
+from tasks.fetch import Fetcher, FetchSettings
 from tasks.rawzone import read_log
 
 DAY = date(2025, 3, 18)
@@ -258,3 +260,25 @@ def test_attack_feeds_sitemaps_and_homepages_are_refused(corpus_run) -> None:
     for kind, url in corpus.aux.items():
         [line] = [e for e in log if e["url"] == url]
         assert (line["kind"], line["outcome"], line["reason"]) == (kind, "failed", "ssrf_refused")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://%31%32%37.0.0.1/",  # percent-encoded: yarl keeps it, getaddrinfo would get it
+        "http://127%2e0%2e0%2e1/",
+        "http://LOCALHOST%2E/",
+        "http://a b.example/",
+        "http://exa\x00mple.test/",
+        "http://127.0.0.1%00.attacker.test/",
+    ],
+)
+def test_hosts_that_are_no_host_names_are_never_looked_up(url: str) -> None:
+    async def fetch() -> str | None:
+        async with Fetcher(FetchSettings(max_retries=0)) as fetcher:
+            return (await fetcher.fetch(url)).reason
+
+    with fence() as watched:
+        reason = asyncio.run(fetch())
+    assert reason == "bad_url"
+    assert watched.lookups == [] and watched.connects == []

@@ -15,7 +15,10 @@ removed when its key recurs on at least `MIN_PAGES` distinct pages of the same
 - for a paragraph of `PREFIX_WORDS`..`2 * PREFIX_WORDS` words, also its first
   `PREFIX_WORDS` normalised words: a truncated teaser ("Sign up for our newsletter to get
   the…") matches its full form. Longer paragraphs have no prefix key, so two article
-  paragraphs that merely open alike ("WASHINGTON (AP) — President …") never match.
+  paragraphs that merely open alike ("WASHINGTON (AP) — President …") never match;
+- for a paragraph of at most `LABEL_MAX_WORDS` words that opens with a label of one to
+  three words and ":" or "|" ("Read more: <headline>", "RELATED | <headline>"), also the
+  label: the site's teaser lines go although each names another article.
 
 A page counts once per site: rows repeating an earlier row's `article_id`, or another page
 of the site's exact text (`content_hash`), add nothing to the counts, so copies of one
@@ -49,6 +52,8 @@ from tasks import normalise
 MIN_PAGES = 3  # a block on fewer distinct pages of a site is never boilerplate
 MIN_SHARE = 0.20  # ... nor one on fewer than this share of the site's pages in the run
 PREFIX_WORDS = 8  # truncated variants: paragraphs of 8..16 words also match on their first 8
+LABEL_MAX_WORDS = 24  # teasers: "Read more: <headline>" paragraphs up to this long match on
+# their label, so the site's "Read more:" lines go even though each names another headline
 
 PARAGRAPH_SEPARATOR = "\n\n"  # how `text` separates paragraphs (normalise.paragraphs)
 
@@ -63,6 +68,10 @@ PARAGRAPH_KEYS_SCHEMA = pa.schema(
 )
 
 _DIGITS = re.compile(r"\d+")
+# A label of one to three words, of two letters at least, then ":" or "|": "Read more:",
+# "RELATED |", "Watch:".
+_SPEECH = frozenset({"said", "says", "say", "told", "tells", "asked", "asks", "added", "wrote"})
+_LABEL = re.compile(r"^\W*([^\W\d_]{2,}(?:[ '’-][^\W\d_]+){0,2})\s*[:|]\s+\w")
 _WORD = re.compile(r"\w+")
 # Dates written out change from page to page ("Updated Monday, March 17"): one token.
 _DATE_WORDS = frozenset(
@@ -94,10 +103,15 @@ def paragraph_keys(site: str, paragraph: str) -> tuple[int, ...]:
     words = normalised_words(paragraph)
     if not words:
         return ()
-    full = _key(site, "f", words)
+    keys = [_key(site, "f", words)]
     if PREFIX_WORDS <= len(words) <= 2 * PREFIX_WORDS:
-        return full, _key(site, "p", words[:PREFIX_WORDS])
-    return (full,)
+        keys.append(_key(site, "p", words[:PREFIX_WORDS]))
+    label = _LABEL.match(paragraph)
+    if label and len(words) <= LABEL_MAX_WORDS:
+        label_words = normalised_words(label.group(1))
+        if _SPEECH.isdisjoint(label_words):  # "He said: …" opens a quote, not a teaser
+            keys.append(_key(site, "l", label_words))
+    return tuple(keys)
 
 
 def page_keys(site: str, text: str) -> list[int]:

@@ -38,7 +38,13 @@ from word_f1 import word_f1  # noqa: E402
 from tasks.extract import extract_record  # noqa: E402
 from tasks.pipeline import extract_options  # noqa: E402
 from tasks.records import RawRecord  # noqa: E402
-from tasks.siteboiler import SiteStats, paragraph_keys_table  # noqa: E402
+from tasks.siteboiler import (  # noqa: E402
+    MIN_PAGES,
+    ApplyCounts,
+    SiteStats,
+    paragraph_keys_table,
+    plan_from_tables,
+)  # noqa: E402
 from tasks.write import articles_table  # noqa: E402
 
 OPTIONS = extract_options(date(2025, 3, 18), "benchmark")
@@ -115,17 +121,67 @@ def cost(tables: list[pa.Table], rows_wanted: int) -> None:
     plan = stats.plan()
     plan_s = time.perf_counter() - started
     started = time.perf_counter()
-    changed = 0
+    counts = ApplyCounts()
     for batch in batches:
-        _, counts = plan.apply(batch)
-        changed += counts.rows_changed
+        counts.add(plan.apply(batch)[1])
     apply_s = time.perf_counter() - started
     per_k = 1000 / total
     print(
-        f"cost over {total} rows on {plan.sites} sites with boilerplate ({changed} rows changed): "
+        f"cost over {total} rows, {len(counts.sites)} sites lost paragraphs "
+        f"({counts.rows_changed} rows changed): "
         f"side tables {side_s * per_k:.3f} s/1,000 rows (in the batches), "
         f"plan {plan_s * per_k:.3f} s/1,000, apply {apply_s * per_k:.3f} s/1,000 "
         f"(commit pass: {(plan_s + apply_s) * per_k:.3f} s/1,000 rows)"
+    )
+
+
+def scale(pages: int, sites: int = 5_000, own_keys: int = 20, template_keys: int = 8) -> None:
+    """The planning pass alone at CC-NEWS scale, on synthetic side tables: `pages` pages over
+    `sites` sites (Zipf-like sizes), each page with `own_keys` keys of its own and
+    `template_keys` of its site's; peak memory traced (numpy and Python allocations)."""
+    import tracemalloc
+
+    import numpy as np
+
+    from tasks.siteboiler import PARAGRAPH_KEYS_SCHEMA
+
+    rng = np.random.default_rng(15)
+    weights = 1 / np.arange(1, sites + 1)
+    site_of_page = rng.choice(sites, size=pages, p=weights / weights.sum())
+    template = rng.integers(0, 2**63, size=(sites, template_keys), dtype=np.uint64)
+    tables = []
+    for start in range(0, pages, 200):
+        rows = range(start, min(start + 200, pages))
+        keys = [
+            np.concatenate(
+                [template[site_of_page[n]], rng.integers(0, 2**63, own_keys, dtype=np.uint64)]
+            )
+            for n in rows
+        ]
+        tables.append(
+            pa.table(
+                {
+                    "article_id": [f"{n:032x}" for n in rows],
+                    "source_domain": [f"site{site_of_page[n]}.example" for n in rows],
+                    "content_hash": [f"{n:032x}" for n in rows],
+                    "keys": pa.array(keys, type=pa.list_(pa.uint64())),
+                },
+                schema=PARAGRAPH_KEYS_SCHEMA,
+            )
+        )
+    side_mb = sum(t.nbytes for t in tables) / 2**20
+    started = time.perf_counter()
+    plan_from_tables(tables)
+    elapsed = time.perf_counter() - started
+    tracemalloc.start()  # a second run, traced (tracing slows it down)
+    plan = plan_from_tables(tables)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(
+        f"planning {pages} pages / {sites} sites / {own_keys + template_keys} keys per page: "
+        f"{elapsed:.1f} s, peak traced memory {peak / 2**20:.0f} MB "
+        f"(side tables, read one at a time in a run: {side_mb:.0f} MB in all); "
+        f"{len(plan.keys)} keys on {MIN_PAGES}+ pages of their site"
     )
 
 
@@ -133,7 +189,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site-pages", type=int, default=8, help="articles in the same site")
     parser.add_argument("--cost-rows", type=int, default=5000, help="rows for the cost run")
+    parser.add_argument(
+        "--scale", type=int, default=0, help="only the planning pass on this many synthetic pages"
+    )
     args = parser.parse_args()
+    if args.scale:
+        scale(args.scale)
+        return
 
     site = build_site(site_articles(args.site_pages))
     truths = [p.truth for p in site]

@@ -142,56 +142,52 @@ def paragraph_keys_table(articles: pa.Table) -> pa.Table:
 
 @dataclass(slots=True)
 class SiteStats:
-    """Per-site paragraph counts over a run's side tables, fed in batch (= input) order.
+    """Paragraph-key counts over a run's side tables, fed in batch (= input) order.
 
-    Memory: 12 bytes per distinct (page, key) pair plus the sets of seen ids, about
-    150 MB for a CC-NEWS day of 300,000 pages (see docs/architecture.md).
+    Memory: 8 bytes per distinct key of a counted page (twice that while the counts are
+    made) plus two integers per page for the copies already seen: ~150 MB for a CC-NEWS
+    day of 300,000 pages with 28 keys each (benchmarks/site_boilerplate.py --scale).
     """
 
     pages: Counter[str] = field(default_factory=Counter)
-    _site_index: dict[str, int] = field(default_factory=dict)
-    _seen_ids: set[str] = field(default_factory=set)
-    _seen_texts: set[tuple[str, str]] = field(default_factory=set)
+    _seen: set[int] = field(default_factory=set)  # article ids and (site, text) pairs
     _keys: list[np.ndarray] = field(default_factory=list)
-    _sites: list[np.ndarray] = field(default_factory=list)
 
     def add(self, side: pa.Table) -> None:
         ids = side.column("article_id").to_pylist()
         sites = side.column("source_domain").to_pylist()
         hashes = side.column("content_hash").to_pylist()
-        offsets = side.column("keys").combine_chunks().offsets.to_numpy()
-        flat = side.column("keys").combine_chunks().flatten().to_numpy(zero_copy_only=False)
+        column = side.column("keys").combine_chunks()
+        offsets = column.offsets.to_numpy()
+        flat = column.flatten().to_numpy(zero_copy_only=False)
         keep = np.zeros(len(flat), dtype=bool)
-        site_of = np.zeros(len(flat), dtype=np.int32)
         for row, (article_id, site, digest) in enumerate(zip(ids, sites, hashes, strict=True)):
-            # a row repeating an earlier page adds nothing: copies are not a template
-            if not site or article_id in self._seen_ids or (site, digest) in self._seen_texts:
+            if not site:
                 continue
-            self._seen_ids.add(article_id)
-            self._seen_texts.add((site, digest))
+            # a row repeating an earlier page adds nothing: copies are not a template
+            marks = (_mark("id", article_id), _mark(site, digest))
+            if not self._seen.isdisjoint(marks):
+                continue
+            self._seen.update(marks)
             self.pages[site] += 1
-            start, end = offsets[row], offsets[row + 1]
-            keep[start:end] = True
-            site_of[start:end] = self._site_index.setdefault(site, len(self._site_index))
+            keep[offsets[row] : offsets[row + 1]] = True
         self._keys.append(flat[keep].astype(np.uint64, copy=False))
-        self._sites.append(site_of[keep])
 
     def plan(self) -> BoilerplatePlan:
-        """The boilerplate keys of every site that has any."""
-        if not self._keys:
-            return BoilerplatePlan({})
-        keys = np.concatenate(self._keys)
-        sites = np.concatenate(self._sites)
-        unique, first, counts = np.unique(keys, return_index=True, return_counts=True)
-        frequent = counts >= MIN_PAGES
-        unique, first, counts = unique[frequent], first[frequent], counts[frequent]
-        names = list(self._site_index)
-        by_site: dict[str, set[int]] = {}
-        for key, at, count in zip(unique.tolist(), first.tolist(), counts.tolist(), strict=True):
-            site = names[sites[at]]
-            if count >= MIN_SHARE * self.pages[site]:
-                by_site.setdefault(site, set()).add(key)
-        return BoilerplatePlan({site: frozenset(keys) for site, keys in by_site.items()})
+        """Every key found on at least MIN_PAGES pages, with its count (counts used up)."""
+        keys = np.concatenate(self._keys) if self._keys else np.zeros(0, np.uint64)
+        self._keys = []
+        keys.sort()
+        # sorted: a key on MIN_PAGES pages or more starts a run of that many equal values
+        span = MIN_PAGES - 1
+        frequent = np.unique(keys[:-span][keys[span:] == keys[:-span]])
+        counts = np.searchsorted(keys, frequent, "right") - np.searchsorted(keys, frequent)
+        return BoilerplatePlan(dict(self.pages), frequent, counts)
+
+
+def _mark(kind: str, value: str | None) -> int:
+    data = f"{kind}\x00{value}".encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
 
 
 @dataclass(slots=True)
@@ -199,31 +195,45 @@ class ApplyCounts:
     rows_changed: int = 0
     paragraphs_removed: int = 0
     rows_kept_whole: int = 0  # every paragraph matched: text left as it was
+    sites: set[str] = field(default_factory=set)  # sites that lost paragraphs
 
     def add(self, other: ApplyCounts) -> None:
         self.rows_changed += other.rows_changed
         self.paragraphs_removed += other.paragraphs_removed
         self.rows_kept_whole += other.rows_kept_whole
+        self.sites |= other.sites
 
 
 @dataclass(frozen=True, slots=True)
 class BoilerplatePlan:
-    """Boilerplate keys per site, decided from the whole run before any row is written."""
+    """What the whole run says about each site, decided before any row is written: the pages
+    of every site and the keys found on at least MIN_PAGES pages (sorted, with counts).
+    Keys are salted with their site, so a key's count is its own site's."""
 
-    keys_by_site: dict[str, frozenset[int]]
+    pages: dict[str, int]
+    keys: np.ndarray
+    counts: np.ndarray
 
-    @property
-    def sites(self) -> int:
-        return len(self.keys_by_site)
+    def _is_boilerplate(self, site: str, paragraphs: list[str]) -> list[bool]:
+        needed = max(MIN_PAGES, MIN_SHARE * self.pages.get(site, 0))
+        keys = [paragraph_keys(site, p) for p in paragraphs]
+        flat = np.array([k for ks in keys for k in ks], dtype=np.uint64)
+        at = np.searchsorted(self.keys, flat).clip(max=len(self.keys) - 1)  # keys: not empty
+        found = (self.keys[at] == flat) & (self.counts[at] >= needed)
+        verdicts, start = [], 0
+        for ks in keys:
+            verdicts.append(bool(np.any(found[start : start + len(ks)])))
+            start += len(ks)
+        return verdicts
 
     def strip(self, site: str | None, text: str) -> tuple[str, int, bool]:
         """The text without the site's boilerplate paragraphs, how many were removed, and
         whether every paragraph matched (then the text is kept whole: never emptied)."""
-        boilerplate = self.keys_by_site.get(site or "")
-        if not boilerplate or not text:
+        if not site or self.pages.get(site, 0) < MIN_PAGES or not len(self.keys) or not text:
             return text, 0, False
         paragraphs = text.split(PARAGRAPH_SEPARATOR)
-        kept = [p for p in paragraphs if boilerplate.isdisjoint(paragraph_keys(site, p))]
+        verdicts = self._is_boilerplate(site, paragraphs)
+        kept = [p for p, boilerplate in zip(paragraphs, verdicts, strict=True) if not boilerplate]
         if not kept:
             return text, 0, True
         return PARAGRAPH_SEPARATOR.join(kept), len(paragraphs) - len(kept), False
@@ -231,10 +241,10 @@ class BoilerplatePlan:
     def apply(self, articles: pa.Table) -> tuple[pa.Table, ApplyCounts]:
         """Strip the boilerplate of every row, with the columns derived from the text."""
         counts = ApplyCounts()
-        if not self.keys_by_site or articles.num_rows == 0:
+        if not len(self.keys) or articles.num_rows == 0:
             return articles, counts
         sites = articles.column("source_domain").to_pylist()
-        if not any(site in self.keys_by_site for site in sites):
+        if not any(self.pages.get(site, 0) >= MIN_PAGES for site in sites if site):
             return articles, counts
         texts = articles.column("text").to_pylist()
         canonicals = articles.column("canonical_url").to_pylist()
@@ -243,17 +253,18 @@ class BoilerplatePlan:
             for name in ("word_count", "content_hash", "simhash", "article_id")
         }
         for row, (site, text) in enumerate(zip(sites, texts, strict=True)):
-            if site not in self.keys_by_site:
-                continue
             stripped, removed, all_matched = self.strip(site, text)
             counts.rows_kept_whole += all_matched
             if not removed:
                 continue
             counts.rows_changed += 1
             counts.paragraphs_removed += removed
+            counts.sites.add(site)
             texts[row] = stripped
             for name, value in normalise.text_columns(stripped, canonicals[row]).items():
                 columns[name][row] = value
+        if not counts.rows_changed:
+            return articles, counts
         updated = articles
         for name, values in {"text": texts, **columns}.items():
             index = updated.schema.get_field_index(name)

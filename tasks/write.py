@@ -98,7 +98,6 @@ class CommitResult:
     quarantined: int = 0
     files: dict[str, list[str]] = field(default_factory=dict)
     site_boilerplate: ApplyCounts = field(default_factory=ApplyCounts)
-    boilerplate_sites: int = 0  # sites with at least one boilerplate paragraph in the run
 
 
 # --- staging ---------------------------------------------------------------------------
@@ -199,7 +198,6 @@ def commit_partitions(
     for key in _staged(store, batches, PARAGRAPH_KEYS):
         stats.add(_read_parquet(store, key))
     plan = stats.plan()
-    result.boilerplate_sites = plan.sites
     del stats
 
     articles_dir = f"{commit_root}/{ARTICLES}"

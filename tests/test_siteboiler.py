@@ -233,7 +233,7 @@ def test_site_template_blocks_go_and_article_paragraphs_stay(site_pages, kind) -
         assert sum(line in kept for line in body) >= 0.9 * len(body)
 
 
-def _write_inputs(raw: Path, site_pages: list[SitePage]) -> None:
+def write_site_inputs(raw: Path, site_pages: list[SitePage]) -> None:
     raw.mkdir(parents=True)
     write_jsonl(raw / "site-html.jsonl", site_pages[:3], "html")
     write_jsonl(raw / "site-text.jsonl", site_pages[3:], "text")
@@ -251,7 +251,7 @@ def test_the_pass_runs_in_the_pipeline_whatever_the_batches_and_workers(
     tmp_path: Path, site_pages, backend
 ) -> None:
     raw = tmp_path / "raw"
-    _write_inputs(raw, site_pages)
+    write_site_inputs(raw, site_pages)
     out = backend.location
     first = run_local(raw, out, workers=1, batch_size=1, s3=backend.options)
     one_by_one = _sorted_rows(backend.plain_read("articles", DAY))
@@ -277,7 +277,7 @@ def test_rerun_and_the_cli_give_the_same_rows(tmp_path: Path, site_pages) -> Non
     from flows.cli import app
 
     raw = tmp_path / "raw"
-    _write_inputs(raw, site_pages)
+    write_site_inputs(raw, site_pages)
     run_local(raw, tmp_path / "a", workers=2, batch_size=2)
     result = CliRunner().invoke(
         app, ["process", str(raw), "--date", DAY.isoformat(), "--output", str(tmp_path / "b")]

@@ -30,8 +30,8 @@ time stamp, which the 20 % share already makes rare).
 How it runs (bounded memory, any batch order, any number of workers): each staged batch
 also stores a small side table, one row per article with its paragraph keys
 (`paragraph_keys_table`, computed where the batch runs); the commit pass first reads only
-those side tables (`SiteStats`) to decide the boilerplate keys of every site
-(`BoilerplatePlan`), then applies the plan to each staged batch as it streams through
+those side tables (`SiteStats`) to find every key on `MIN_PAGES` pages or more and the pages
+of every site (`BoilerplatePlan`), then applies the plan to each staged batch as it streams through
 (`BoilerplatePlan.apply`), recomputing `word_count`, `content_hash`, `simhash` and a
 content-derived `article_id` from the final text. Plain functions: no Prefect, no I/O.
 """
@@ -68,9 +68,10 @@ PARAGRAPH_KEYS_SCHEMA = pa.schema(
 )
 
 _DIGITS = re.compile(r"\d+")
+# Verbs that make "<label>:" the start of a quote ("He said: …"), not a teaser's label.
+_SPEECH = frozenset({"said", "says", "say", "told", "tells", "asked", "asks", "added", "wrote"})
 # A label of one to three words, of two letters at least, then ":" or "|": "Read more:",
 # "RELATED |", "Watch:".
-_SPEECH = frozenset({"said", "says", "say", "told", "tells", "asked", "asks", "added", "wrote"})
 _LABEL = re.compile(r"^\W*([^\W\d_]{2,}(?:[ '’-][^\W\d_]+){0,2})\s*[:|]\s+\w")
 _WORD = re.compile(r"\w+")
 # Dates written out change from page to page ("Updated Monday, March 17"): one token.
@@ -109,7 +110,7 @@ def paragraph_keys(site: str, paragraph: str) -> tuple[int, ...]:
     label = _LABEL.match(paragraph)
     if label and len(words) <= LABEL_MAX_WORDS:
         label_words = normalised_words(label.group(1))
-        if _SPEECH.isdisjoint(label_words):  # "He said: …" opens a quote, not a teaser
+        if _SPEECH.isdisjoint(label_words):
             keys.append(_key(site, "l", label_words))
     return tuple(keys)
 

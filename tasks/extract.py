@@ -150,12 +150,7 @@ def _from_text(record: RawRecord) -> dict[str, Any]:
 
 def _finish(row: dict[str, Any], record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
     """Columns that are computed the same way for every input kind."""
-    text = row["text"]
-    digest = normalise.content_hash(text)
-    row["article_id"] = normalise.article_id(row["canonical_url"], digest)
-    row["content_hash"] = digest
-    row["simhash"] = normalise.simhash64(text)
-    row["word_count"] = normalise.word_count(text)
+    row.update(normalise.text_columns(row["text"], row["canonical_url"]))
     row["fetched_at"] = record.fetched_at
     row["source_uri"] = record.source_uri
     row["input_format"] = record.input_format

@@ -34,6 +34,7 @@ __all__ = [
     "registered_domain",
     "simhash64",
     "split_authors",
+    "text_columns",
     "word_count",
 ]
 
@@ -505,6 +506,18 @@ def article_id(canonical: str | None, text_hash: str | None) -> str:
     if isinstance(canonical, str) and canonical:
         return _blake2b_16(canonical)
     return _blake2b_16("content:" + (text_hash if isinstance(text_hash, str) else ""))
+
+
+def text_columns(text: str, canonical: str | None) -> dict[str, str | int]:
+    """The row's columns that follow from its final text: extraction computes them, and the
+    site-boilerplate pass recomputes them after removing paragraphs (tasks/siteboiler.py)."""
+    digest = content_hash(text)
+    return {
+        "article_id": article_id(canonical, digest),
+        "content_hash": digest,
+        "simhash": simhash64(text),
+        "word_count": word_count(text),
+    }
 
 
 _TOKEN = re.compile(r"\w+")

@@ -313,6 +313,13 @@ def run_process(
             "load_notes": dict(sorted(notes.items())),
             "batches": len(summaries),
             "workers_replaced": workers_replaced,
+            # paragraphs that recur across a site's pages in this run (tasks/siteboiler.py)
+            "site_boilerplate": {
+                "sites": len(commit.site_boilerplate.sites),
+                "rows_changed": commit.site_boilerplate.rows_changed,
+                "paragraphs_removed": commit.site_boilerplate.paragraphs_removed,
+                "rows_kept_whole": commit.site_boilerplate.rows_kept_whole,
+            },
         },
         "timings": {
             "started_at": _iso(started),

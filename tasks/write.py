@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 from schemas import ARTICLES_FILE_SCHEMA, ARTICLES_SCHEMA, QUARANTINE_FILE_SCHEMA
 from tasks.errors import safe_error_text
 from tasks.records import Failure
+from tasks.siteboiler import ApplyCounts, BoilerplatePlan, SiteStats, paragraph_keys_table
 from tasks.storage import (  # noqa: F401 - publish_directory re-exported for callers
     MANIFEST_NAME,
     Storage,
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
 
 ARTICLES = "articles"
 QUARANTINE = "quarantine"
+PARAGRAPH_KEYS = "paragraphs"  # per staged batch: each article's paragraph keys (siteboiler)
 
 # Final files: sorted by these columns so row-group statistics prune queries by source
 # and publication time; zstd; row groups small enough to skip, files big enough not to
@@ -98,6 +100,7 @@ class CommitResult:
     duplicates: int = 0
     quarantined: int = 0
     files: dict[str, list[str]] = field(default_factory=dict)
+    site_boilerplate: ApplyCounts = field(default_factory=ApplyCounts)
 
 
 # --- staging ---------------------------------------------------------------------------
@@ -118,6 +121,10 @@ def write_staged_batch(
     if articles.num_rows:
         name = f"{batches}/{ARTICLES}-{batch_no:06d}.parquet"
         _put_parquet(ctx.store, name, articles, compression="lz4")
+        # computed here, where the batch runs (a Dask worker, a batch thread), so the
+        # commit pass only counts keys
+        name = f"{batches}/{PARAGRAPH_KEYS}-{batch_no:06d}.parquet"
+        _put_parquet(ctx.store, name, paragraph_keys_table(articles), compression="lz4")
     if failures:
         table = quarantine_table(failures, ctx, notes)
         name = f"{batches}/{QUARANTINE}-{batch_no:06d}.parquet"
@@ -314,10 +321,21 @@ def commit_partitions(
     q_tables = (_read_parquet(store, k) for k in _staged(store, batches, QUARANTINE))
     result.quarantined = _write_files(store, q_tables, quarantine_dir, sort=False)
 
+    # Site boilerplate (tasks/siteboiler.py): plan from the small side tables first, then
+    # strip each staged batch as it streams through, before de-duplication, so duplicates
+    # are found on the final text.
+    stats = SiteStats()
+    for key in _staged(store, batches, PARAGRAPH_KEYS):
+        stats.add(_read_parquet(store, key))
+    plan = stats.plan()
+    del stats
+
     articles_dir = f"{commit_root}/{ARTICLES}"
     seen: set[str] = set()
     deduplicated = (
-        _first_of_each_id(_read_parquet(store, k), seen, result)
+        _first_of_each_id(
+            _without_site_boilerplate(_read_parquet(store, k), plan, result), seen, result
+        )
         for k in _staged(store, batches, ARTICLES)
     )
     written = _write_files(store, deduplicated, articles_dir, sort=True)
@@ -381,6 +399,14 @@ def _staged(store: Storage, batches: str, table: str) -> list[str]:
         for e in store.list(batches)
         if e.key.rsplit("/", 1)[-1].startswith(f"{table}-") and e.key.endswith(".parquet")
     ]
+
+
+def _without_site_boilerplate(
+    table: pa.Table, plan: BoilerplatePlan, result: CommitResult
+) -> pa.Table:
+    stripped, counts = plan.apply(table)
+    result.site_boilerplate.add(counts)
+    return stripped
 
 
 def _first_of_each_id(table: pa.Table, seen: set[str], result: CommitResult) -> pa.Table:

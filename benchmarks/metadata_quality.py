@@ -79,7 +79,7 @@ def wcxb_pages(root: Path = DATA, page_type: str | None = "article") -> list[Pag
         out.append(
             Page(
                 path.stem,
-                item["url"],
+                item.get("url") or "",
                 html,
                 kind,
                 truth.get("title"),
@@ -192,19 +192,20 @@ def _show_misses(outcomes: list[Outcome], metric: str, half: str) -> None:
     for o in outcomes:
         if o.checks.get(metric) is False and half in ("all", o.page.half):
             got = (o.row or {}).get(field_of[metric]) if o.row else "<quarantined>"
-            print(f"{o.page.page_id} {o.page.url}")
+            print(f"{o.page.page_id} [{o.page.half}] {o.page.url}")
             print(f"    want {getattr(o.page, truth_of[metric])!r}\n    got  {got!r}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--misses", choices=METRICS, help="list the pages that miss")
+    parser.add_argument("--misses", choices=METRICS, nargs="+", help="list the pages that miss")
     parser.add_argument("--half", choices=("all", "dev", "held-out"), default="dev")
     args = parser.parse_args()
     pages = wcxb_pages()
     tallies, outcomes = score_pages(pages)
-    if args.misses:
-        _show_misses(outcomes, args.misses, args.half)
+    for metric in args.misses or []:
+        print(f"--- {metric} misses ({args.half})")
+        _show_misses(outcomes, metric, args.half)
     print(f"WCXB dev articles: {len(pages)} pages (crawl date {CRAWL_DATE})")
     print(f"{'half':10} {'title':>14} {'all authors':>14} {'date':>14}")
     for name, tally in tallies.items():

@@ -86,7 +86,9 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
 
     canonical = normalise.canonical_url(record.url, meta.declared_canonicals)
     domain = normalise.registered_domain(record.url or canonical)
-    title = normalise.clean_title(document.title, document.sitename, domain)
+    title = normalise.pick_title(
+        meta.declared_title or document.title, meta.headlines, document.sitename, domain
+    )
     text = _without_leading_title(normalise.paragraphs(document.text), title, document.title)
     if not text:
         raise _no_content(tree)

@@ -11,6 +11,7 @@ import functools
 import hashlib
 import ipaddress
 import re
+import unicodedata
 import zlib
 from datetime import datetime
 from urllib.parse import quote, unquote_plus, urljoin, urlsplit, urlunsplit
@@ -31,9 +32,11 @@ __all__ = [
     "normalise_url",
     "paragraphs",
     "pick_published",
+    "pick_title",
     "registered_domain",
     "simhash64",
     "split_authors",
+    "split_tags",
     "word_count",
 ]
 
@@ -199,9 +202,14 @@ def canonical_url(url: str | None, declared: list[str] | None) -> str | None:
 
 # --------------------------------------------------------------------------- titles
 
-# " | ", "|", " - ", " – ", " — ", " :: ", " · ", " • ", " » " (dashes need spaces so
-# hyphenated words stay whole).
-_TITLE_SEPARATOR = re.compile(r"(\s*[|｜]\s*|\s+(?:::|[-–—·•»])\s+)")
+# " | ", "|", " - ", " – ", " — ", " :: ", " · ", " • ", " » ", ": " (dashes need spaces
+# so hyphenated words stay whole; a colon needs a space after it so "12:30" stays whole).
+_TITLE_SEPARATOR = re.compile(r"(\s*[|｜]\s*|\s+(?:::|[-–—·•»])\s+|\s*:\s+)")
+# A date beside the site's name: " – DW – 13.06.2023", " | Site | 2024-05-01".
+_TITLE_DATE = re.compile(
+    r"\d{1,2}[./-]\s?\d{1,2}[./-]\s?\d{2,4}|\d{4}-\d{2}-\d{2}|"
+    r"\d{1,2}\.?\s+\w+\.?\s+\d{4}|\w+\.?\s+\d{1,2},?\s+\d{4}"
+)
 # After a whole site name at the start ("Site: Headline") / before one at the end.
 _SITE_PREFIX_END = re.compile(r"\s*(?:[|｜:]|::|\s[-–—·•»])\s*")
 _SITE_SUFFIX_START = re.compile(r"\s*(?:[|｜]|::|[-–—·•»]\s)\s*$")
@@ -213,8 +221,10 @@ _MIN_KEPT_WORDS = 3  # ... but only when a real headline remains
 
 
 def _key(text: str) -> str:
-    """Case, space and punctuation-insensitive form: "The Irish Times" -> "theirishtimes"."""
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
+    """Case, accent, space and punctuation-insensitive form: "The Irish Times" ->
+    "theirishtimes", "Seznam Zprávy" -> "seznamzpravy"."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in folded if ch.isalnum())
 
 
 def _site_keys(site_name: str | None, domain: str | None) -> tuple[set[str], set[str]]:
@@ -239,7 +249,7 @@ def _site_keys(site_name: str | None, domain: str | None) -> tuple[set[str], set
 
 
 def _is_site(part: str, keys: set[str], labels: set[str]) -> bool:
-    key = _key(part)
+    key = _key(part).removeprefix("www")
     if not key:
         return False
     if key in keys or key.removeprefix("the") in keys:
@@ -267,14 +277,30 @@ def clean_title(title: str | None, site_name: str | None, domain: str | None) ->
     pieces = _TITLE_SEPARATOR.split(title)
     texts, separators = pieces[0::2], pieces[1::2]
 
-    def is_site(part: str) -> bool:
+    name_keys, _ = _site_keys(site_name, None)
+
+    def is_site(part: str, separator: str = "") -> bool:
+        # after/before a colon only the declared site name counts: "Irish Times: what
+        # readers said" on irishtimes.com is a headline
+        if separator.strip() == ":":
+            return bool(part.strip()) and _is_site(part, name_keys, set())
         return not part.strip() or _is_site(part, keys, labels)
+
+    def is_dated_site(parts: list[str], seps: list[str]) -> bool:
+        """ "Site | 13.06.2023" at that end: a date next to the site's name goes with it."""
+        return (
+            len(parts) > 2
+            and _TITLE_DATE.fullmatch(parts[0]) is not None
+            and is_site(parts[1], seps[1])
+        )
 
     # The site's name first, at either end; short "| Section" parts only after that, so
     # "The Irish Times | Budget 2025 explained" loses its prefix, not its headline.
-    while len(texts) > 1 and is_site(texts[-1]):
+    while len(texts) > 1 and (
+        is_site(texts[-1], separators[-1]) or is_dated_site(texts[::-1], separators[::-1])
+    ):
         del texts[-1], separators[-1]
-    while len(texts) > 1 and is_site(texts[0]):
+    while len(texts) > 1 and (is_site(texts[0], separators[0]) or is_dated_site(texts, separators)):
         del texts[0], separators[0]
     while len(texts) > 1 and ("|" in separators[-1] or "｜" in separators[-1]):
         rest = _join(texts[:-1], separators[:-1])
@@ -286,6 +312,41 @@ def clean_title(title: str | None, site_name: str | None, domain: str | None) ->
 
     cleaned = _join(texts, separators).strip()
     return cleaned or title
+
+
+# Word overlap (Jaccard) an <h1> needs with the declared title to be taken as the same
+# headline, worded for readers; tuned on the WCXB dev pages of one half of the domains.
+_MIN_HEADLINE_OVERLAP = 0.1
+_WORD = re.compile(r"\w+")
+
+
+def _overlap(a: str, b: str) -> float:
+    wa, wb = set(_WORD.findall(a.casefold())), set(_WORD.findall(b.casefold()))
+    return len(wa & wb) / len(wa | wb) if wa and wb else 0.0
+
+
+def pick_title(
+    declared: str | None, headlines: list[str] | None, site_name: str | None, domain: str | None
+) -> str | None:
+    """The article's headline: the page's <h1> as readers see it when it is the same
+    headline as the declared one (og:title, JSON-LD headline, <title>), else the declared
+    title; both without the site's name (`clean_title`).
+
+    `headlines` are the page's non-masthead <h1> texts (`htmlmeta.PageMeta.headlines`).
+    The <h1> that shares the most words with the declared title wins if it shares at least
+    a tenth of them; one that is only the site's name never does. With no declared title, a
+    page's single <h1> is the headline.
+    """
+    title = clean_title(declared, site_name, domain)
+    keys, labels = _site_keys(site_name, domain)
+    candidates = [clean_title(h, site_name, domain) for h in headlines or []]
+    candidates = [c for c in candidates if c and not _is_site(c, keys, labels)]
+    if title is None:
+        return candidates[0] if len(candidates) == 1 else None
+    best = max(candidates, key=lambda c: _overlap(c, title), default=None)
+    if best is not None and _overlap(best, title) >= _MIN_HEADLINE_OVERLAP:
+        return best
+    return title
 
 
 def _strip_whole_site_name(title: str, site_name: str | None) -> str:

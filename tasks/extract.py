@@ -95,7 +95,9 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
     published_at, published_source = normalise.pick_published(
         meta.published, document.date, record.url or canonical, now=now
     )
-    authors = normalise.split_authors(meta.json_ld_authors or document.author)
+    authors = normalise.split_authors(
+        meta.json_ld_authors or document.author, document.sitename, domain
+    )
     return {
         "url": record.url,
         "canonical_url": canonical,
@@ -109,7 +111,7 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
         "published_at_source": published_source,
         "language": normalise.detect_language(text, meta.html_lang),
         "section": meta.section or _first(document.categories),
-        "tags": _unique(document.tags or []),
+        "tags": normalise.split_tags(document.tags),
         "text": text,
         "charset": charset,
         "charset_source": charset_source,
@@ -131,7 +133,7 @@ def _from_text(record: RawRecord) -> dict[str, Any]:
         "site_name": None,
         "title": cleaned.title,
         "description": None,
-        "authors": normalise.split_authors(cleaned.authors),
+        "authors": normalise.split_authors(cleaned.authors, None, record.url),
         "published_at": None,
         "modified_at": None,
         "published_at_source": "none",
@@ -147,6 +149,9 @@ def _from_text(record: RawRecord) -> dict[str, Any]:
 def _finish(row: dict[str, Any], record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
     """Columns that are computed the same way for every input kind."""
     text = row["text"]
+    # list columns are never null, whatever path built the row: [] when there is nothing
+    row["authors"] = list(row.get("authors") or [])
+    row["tags"] = list(row.get("tags") or [])
     digest = normalise.content_hash(text)
     row["article_id"] = normalise.article_id(row["canonical_url"], digest)
     row["content_hash"] = digest
@@ -219,7 +224,3 @@ def _one_line(err: BaseException, limit: int = 500) -> str:
 
 def _first(values: list[str] | None) -> str | None:
     return values[0] if values else None
-
-
-def _unique(values: list[str]) -> list[str]:
-    return list(dict.fromkeys(v.strip() for v in values if v and v.strip()))

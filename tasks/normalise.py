@@ -388,24 +388,40 @@ def _is_short_suffix(part: str, rest: str) -> bool:
 
 # --------------------------------------------------------------------------- authors
 
-_AUTHOR_SPLIT = re.compile(r"\s*(?:[;,|\n\r\t]|\s&\s|\band\b)\s*", re.IGNORECASE)
-# "By", "by:", "Written by", "Words by", "Words:", "Text:", "Author:", "Reporting by".
-# "By" needs a space or colon after it so "Byron" stays whole.
+# Between two names: ";", ",", "|", "&", "•", line breaks, and "and" in the major European
+# languages. "and"/"und" in any case ("BY JANE DOE AND JOHN ROE"); the short ones only in
+# lower case between spaces, so initials ("Andrea E.", "Jan I. Berg") stay with their name.
+NAME_SEPARATOR = re.compile(
+    r"\s*(?:[;,|\n\r\t•·]|\s&\s|\s(?i:and|und)\s|\s(?:og|et|y|e|i|en|och|ja|és|și)\s)\s*"
+)
+_CONJUNCTIONS = frozenset({"and", "und", "og", "et", "och", "en"})
+# Role words before a name: "By", "Von", "Autor", "Autorin", "Por", "Par", "Door", "Av",
+# "Af", "Di", "Da", "Text:", "Written by", "Reporting by", ... (any case; "By" needs a
+# space or a colon after it, so "Byron" stays whole).
 _AUTHOR_PREFIX = re.compile(
     r"^(?:(?:written|words|text|reporting|posted|story|analysis|opinion|commentary|review|"
-    r"interview|column|report)\s+by\b|by\b|"
-    r"(?:words|text|authors?)\s*:)\s*:?\s*",
+    r"interview|column|report)\s+by\b|(?:skrevet|geschrieben|écrit|escrito|scritto)\s+\w+\b|"
+    r"(?:by|por|par|door|av|af|napsal[a]?|autor(?:in|en|a|e|es)?|auteurs?|author|"
+    r"reporter)(?=[\s:]|$)|von(?=[\s:]|$)(?!\s+(?:der|den|dem|und)\b)|"
+    r"(?:words|text|texto|tekst|testo|texte|authors?|autor(?:in)?|foto)\s*:)\s*:?\s*",
     re.IGNORECASE,
 )
+# Italian/Portuguese "Di"/"Da" before a name; only when a name of 2+ words follows, so
+# surnames such as "Di Maio" and "Da Silva" stay whole.
+_SHORT_PREFIX = re.compile(r"^(?:di|da)\s+(?=\S+\s+\S)", re.IGNORECASE)
 # Credits for pictures and the like, not authors of the text.
 _NOT_AUTHOR = re.compile(
-    r"^(?:photos?|pictures?|images?|illustrations?|graphics?|video|photography)\b\s*(?:by\b|:)",
+    r"^(?:photos?|pictures?|images?|illustrations?|graphics?|video|photography|fotos?|"
+    r"bilder?|grafik)\b\s*(?:by\b|:|von\b)",
     re.IGNORECASE,
 )
 _EMAIL = re.compile(r"\S+@\S+\.\S+")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<!\w)@\w+")
 _EMPTY_PARENS = re.compile(r"\(\s*\)|\[\s*\]")
+# A trailing "(obe)", "(dpa)", "[jdo]": an author's initials (dropped) or an agency (kept
+# as its own credit).
+_TRAILING_PARENS = re.compile(r"\s*[(\[]\s*([\w./-]{1,15})\s*[)\]]$")
 # "Staff Writer", "AP National Political Writer", "Senior Correspondent".
 _ROLE = re.compile(
     r"^(?:[\w.&'-]+\s+){0,4}(?:writer|reporter|correspondent|editor|columnist|"
@@ -425,6 +441,25 @@ _TRAILING_DATE_WORD = re.compile(
     re.IGNORECASE,
 )
 _MAX_AUTHOR_CHARS = 80  # longer is a sentence that leaked into the byline
+# News agencies, by the names bylines give them (compared case- and punctuation-free).
+NEWS_AGENCIES = frozenset(
+    _key(name)
+    for name in (
+        "dpa", "AFP", "Reuters", "AP", "Associated Press", "APA", "ANSA", "EFE", "KNA",
+        "epd", "SDA", "Keystone-SDA", "SDA-ATS", "PA", "PA Media", "Press Association",
+        "Agence France-Presse", "Agence France Presse", "Thomson Reuters", "Bloomberg",
+        "dapd", "ddp", "sid", "AA", "Anadolu", "ANP", "Belga", "NTB", "TT", "Ritzau", "STT",
+        "ČTK", "CTK", "PAP", "TASR", "MTI", "Lusa", "Europa Press", "Xinhua", "Kyodo",
+        "Yonhap", "Yonhap News", "UPI", "CP", "Canadian Press", "AAP", "IANS", "PTI",
+        "ANI", "Reuters/AP", "KNA/epd", "AFP/dpa", "dpa/AFP",
+    )
+)  # fmt: skip
+
+
+def split_names(text: str) -> list[str]:
+    """A credit cut at the separators between names (see `NAME_SEPARATOR`), pieces as
+    written; shared by HTML bylines (`split_authors`) and plain-text credit lines."""
+    return NAME_SEPARATOR.split(text) if isinstance(text, str) else []
 
 
 def _is_descriptor(piece: str) -> bool:
@@ -432,17 +467,30 @@ def _is_descriptor(piece: str) -> bool:
     return bool(_ROLE.match(piece)) or piece.replace(".", "").lower() in _CREDENTIALS
 
 
-def split_authors(raw: str | list[str] | None) -> list[str]:
-    """One element per person or agency, in order, duplicates (ignoring case) dropped.
+def is_agency(name: str) -> bool:
+    """A news agency's credit: "dpa", "AFP", "Reuters", "Keystone-SDA", ..."""
+    return _key(name) in NEWS_AGENCIES
 
-    - splits on ";", ",", "|", "&", "and" and line breaks;
-    - strips "By", "Written by", "Analysis by", "Words:", "Author:" and similar prefixes,
-      and weekday/month words trailing a name ("Jeff Foust Monday");
-    - drops photo/video credits ("Photos: ..."), e-mail addresses, URLs, @handles and
-      pieces of more than 80 characters;
-    - drops a role or degree after a name ("Jane Doe, Staff Writer", "Tom Krisher, AP
-      Auto Writer", "Rachael Link, MS, RD"), but keeps a role given alone ("HNN Staff"),
-      the only attribution there is.
+
+def split_authors(
+    raw: str | list[str] | None, site_name: str | None = None, domain: str | None = None
+) -> list[str]:
+    """One element per person or agency, in order, duplicates (ignoring case) dropped;
+    always a list (`[]` when there is nobody).
+
+    - splits on ";", ",", "|", "&", line breaks and "and", "und", "og", "et", "y", "e",
+      "i", "en", "och" (the short ones in lower case only: "Andrea E." stays whole);
+    - strips role words before a name in several languages: "By", "Von", "Autor",
+      "Autorin", "Por", "Par", "Door", "Av", "Di"/"Da" (before a 2+ word name), "Text:",
+      "Written by", ... and weekday/month words trailing a name ("Jeff Foust Monday");
+    - drops trailing initials "(obe)", e-mail addresses, URLs, @handles, photo credits
+      ("Photos: ...", "Foto: ...") and pieces of more than 80 characters; a trailing
+      agency "(dpa)" becomes its own credit;
+    - drops a role or degree after a name ("Jane Doe, Staff Writer", "Rachael Link, MS,
+      RD"), but keeps a role given alone ("HNN Staff"), the only attribution there is;
+    - the site itself ("STERN.de", "Deutsche Welle" on dw.com; matched like titles'
+      site names, or by initials) is dropped when a person is named; agencies stay
+      beside persons ("Jane Doe, dpa").
     "Doe, Jane" gives two names: bylines written surname-first are rare enough not to
     guess at.
     """
@@ -452,30 +500,76 @@ def split_authors(raw: str | list[str] | None) -> list[str]:
     for value in values:
         if not isinstance(value, str):
             continue
-        for index, piece in enumerate(_AUTHOR_SPLIT.split(value)):
-            name = _clean_author(piece)
-            if not name or (index > 0 and _is_descriptor(name)):
-                continue
-            key = name.casefold()
-            if key not in seen:
-                seen.add(key)
-                names.append(name)
-    return names
+        for index, piece in enumerate(split_names(value)):
+            for name in _clean_author(piece):
+                if index > 0 and _is_descriptor(name):
+                    continue
+                key = name.casefold()
+                if key not in seen:
+                    seen.add(key)
+                    names.append(name)
+    return _without_site_beside_persons(names, site_name, domain)
 
 
-def _clean_author(piece: str) -> str | None:
+def _without_site_beside_persons(
+    names: list[str], site_name: str | None, domain: str | None
+) -> list[str]:
+    if len(names) < 2:
+        return names
+    keys, labels = _site_keys(site_name, domain)
+
+    def is_site(name: str) -> bool:
+        if _is_site(name, keys, labels):
+            return True
+        words = [w for w in re.split(r"[\s-]+", name) if w]
+        initials = "".join(w[0] for w in words).casefold()
+        return len(words) > 1 and initials in labels  # "Deutsche Welle" on dw.com
+
+    persons = [n for n in names if not is_agency(n) and not is_site(n)]
+    if not persons:
+        return names  # an organisation is the only credit there is
+    return [n for n in names if is_agency(n) or not is_site(n)]
+
+
+def _clean_author(piece: str) -> list[str]:
+    """The name in one piece of a byline (and an agency credited in trailing
+    parentheses), or nothing."""
     if _NOT_AUTHOR.match(piece.strip()):
-        return None
+        return []
     text = _HANDLE.sub(" ", _URL.sub(" ", _EMAIL.sub(" ", piece)))
     text = " ".join(_EMPTY_PARENS.sub(" ", text).split())
+    extra: list[str] = []
+    trailing = _TRAILING_PARENS.search(text)
+    if trailing and trailing.start() > 0:
+        text = text[: trailing.start()]
+        if is_agency(trailing.group(1)):
+            extra.append(trailing.group(1))
     previous = None
     while previous != text:  # "By: Words by Jane" and other stacked prefixes
         previous = text
         text = _AUTHOR_PREFIX.sub("", text).strip(" :-–—·•")
+        text = _SHORT_PREFIX.sub("", text)
     text = _TRAILING_DATE_WORD.sub("", text)
+    if text.casefold() in _CONJUNCTIONS:
+        return extra
     if not text or len(text) > _MAX_AUTHOR_CHARS or not any(c.isalpha() for c in text):
-        return None
-    return text
+        return extra
+    return [text, *extra]
+
+
+def split_tags(raw: str | list[str] | None) -> list[str]:
+    """Tags one per element: values split on "," and ";", trimmed, duplicates dropped
+    ignoring case (the first spelling stays), in order; always a list."""
+    values = raw if isinstance(raw, list) else [raw]
+    tags: dict[str, str] = {}
+    for value in values:
+        if not isinstance(value, str):
+            continue
+        for piece in re.split(r"[,;]", value):
+            tag = " ".join(piece.split())
+            if tag:
+                tags.setdefault(tag.casefold(), tag)
+    return list(tags.values())
 
 
 # --------------------------------------------------------------------------- language

@@ -17,7 +17,7 @@ from lxml.html import HtmlElement
 from tasks import normalise
 from tasks.decode import DecodeError, decode_bytes
 from tasks.htmlmeta import read_page_meta
-from tasks.pagemeta import page_metadata
+from tasks.pagemeta import byline_author, page_metadata
 from tasks.records import ExtractOptions, Failure, RawRecord, Stage
 from tasks.textclean import clean_text
 
@@ -98,6 +98,10 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
     authors = normalise.split_authors(
         meta.json_ld_authors or document.author, document.sitename, domain
     )
+    if authors and not normalise.names_person(authors, document.sitename, domain):
+        # metadata that credits only the site: the visible by-line may name the person
+        credits = [*authors, byline_author(tree) or ""]
+        authors = normalise.split_authors(credits, document.sitename, domain)
     return {
         "url": record.url,
         "canonical_url": canonical,

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html
 import ipaddress
 import re
 import unicodedata
 import zlib
+from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import quote, unquote_plus, urljoin, urlsplit, urlunsplit
 
@@ -435,6 +437,13 @@ _CREDENTIALS = frozenset(
 )  # fmt: skip
 # A date that leaked into the byline ("Jeff Foust Monday, November"). Months that are
 # also given names (April, May, June, August) are left alone.
+_TRAILING_UPDATE = re.compile(r"\s+(?:last\s+)?(?:updated|published|posted)\b.*$", re.IGNORECASE)
+# "This post was written by Jane Doe"
+_WRITTEN_BY = re.compile(
+    r"^(?:this\s+)?(?:post|article|story|piece|guide|blog)\s+(?:was\s+)?(?:written|reported)"
+    r"\s+by\s+",
+    re.IGNORECASE,
+)
 _TRAILING_DATE_WORD = re.compile(
     r"(?:(?:^|\s+)(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|"
     r"february|march|july|september|october|november|december|published|updated))+$",
@@ -465,6 +474,14 @@ def split_names(text: str) -> list[str]:
 def _is_descriptor(piece: str) -> bool:
     """A role or a credential following a name, not a name itself."""
     return bool(_ROLE.match(piece)) or piece.replace(".", "").lower() in _CREDENTIALS
+
+
+def names_person(
+    authors: list[str], site_name: str | None = None, domain: str | None = None
+) -> bool:
+    """Whether a credit list names someone other than the site itself or an agency."""
+    is_site = _site_matcher(site_name, domain)
+    return any(not is_agency(n) and not is_site(n) for n in authors)
 
 
 def is_agency(name: str) -> bool:
@@ -500,7 +517,7 @@ def split_authors(
     for value in values:
         if not isinstance(value, str):
             continue
-        for index, piece in enumerate(split_names(value)):
+        for index, piece in enumerate(split_names(html.unescape(value))):
             for name in _clean_author(piece):
                 if index > 0 and _is_descriptor(name):
                     continue
@@ -516,6 +533,16 @@ def _without_site_beside_persons(
 ) -> list[str]:
     if len(names) < 2:
         return names
+    is_site = _site_matcher(site_name, domain)
+    persons = [n for n in names if not is_agency(n) and not is_site(n)]
+    if not persons:
+        return names  # an organisation is the only credit there is
+    return [n for n in names if is_agency(n) or not is_site(n)]
+
+
+def _site_matcher(site_name: str | None, domain: str | None) -> Callable[[str], bool]:
+    """A test for credits that name the site itself (as titles' site names are matched,
+    or by the initials of its words: "Deutsche Welle" on dw.com)."""
     keys, labels = _site_keys(site_name, domain)
 
     def is_site(name: str) -> bool:
@@ -523,12 +550,9 @@ def _without_site_beside_persons(
             return True
         words = [w for w in re.split(r"[\s-]+", name) if w]
         initials = "".join(w[0] for w in words).casefold()
-        return len(words) > 1 and initials in labels  # "Deutsche Welle" on dw.com
+        return len(words) > 1 and initials in labels
 
-    persons = [n for n in names if not is_agency(n) and not is_site(n)]
-    if not persons:
-        return names  # an organisation is the only credit there is
-    return [n for n in names if is_agency(n) or not is_site(n)]
+    return is_site
 
 
 def _clean_author(piece: str) -> list[str]:
@@ -547,9 +571,9 @@ def _clean_author(piece: str) -> list[str]:
     previous = None
     while previous != text:  # "By: Words by Jane" and other stacked prefixes
         previous = text
-        text = _AUTHOR_PREFIX.sub("", text).strip(" :-–—·•")
+        text = _WRITTEN_BY.sub("", _AUTHOR_PREFIX.sub("", text)).strip(" :-–—·•")
         text = _SHORT_PREFIX.sub("", text)
-    text = _TRAILING_DATE_WORD.sub("", text)
+    text = _TRAILING_DATE_WORD.sub("", _TRAILING_UPDATE.sub("", text))
     if text.casefold() in _CONJUNCTIONS:
         return extra
     if not text or len(text) > _MAX_AUTHOR_CHARS or not any(c.isalpha() for c in text):

@@ -301,9 +301,15 @@ def clean_title(title: str | None, site_name: str | None, domain: str | None) ->
     while len(texts) > 1 and (
         is_site(texts[-1], separators[-1]) or is_dated_site(texts[::-1], separators[::-1])
     ):
+        site_removed = is_site(texts[-1], separators[-1])
         del texts[-1], separators[-1]
+        if site_removed and len(texts) > 1 and _TITLE_DATE.fullmatch(texts[-1]):
+            del texts[-1], separators[-1]  # "Headline | 13.06.2023 | Site"
     while len(texts) > 1 and (is_site(texts[0], separators[0]) or is_dated_site(texts, separators)):
+        site_removed = is_site(texts[0], separators[0])
         del texts[0], separators[0]
+        if site_removed and len(texts) > 1 and _TITLE_DATE.fullmatch(texts[0]):
+            del texts[0], separators[0]  # "Site | 13.06.2023 | Headline"
     while len(texts) > 1 and ("|" in separators[-1] or "｜" in separators[-1]):
         rest = _join(texts[:-1], separators[:-1])
         if not _is_short_suffix(texts[-1], rest):

@@ -16,7 +16,7 @@ from lxml.html import HtmlElement
 
 from tasks import normalise
 from tasks.decode import DecodeError, decode_bytes
-from tasks.htmlmeta import read_page_meta
+from tasks.htmlmeta import author_links, read_page_meta
 from tasks.pagemeta import byline_author, page_metadata
 from tasks.records import ExtractOptions, Failure, RawRecord, Stage
 from tasks.textclean import clean_text
@@ -102,6 +102,8 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
         # metadata that credits only the site: the visible by-line may name the person
         credits = [*authors, byline_author(tree) or ""]
         authors = normalise.split_authors(credits, document.sitename, domain)
+    if not authors:  # nobody in the metadata or the by-line: links to an author's page
+        authors = normalise.split_authors(author_links(tree), document.sitename, domain)
     return {
         "url": record.url,
         "canonical_url": canonical,

@@ -17,8 +17,10 @@ Date rules (`parse_datetime`):
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -29,7 +31,7 @@ from dateutil import parser as _dateutil
 from dateutil.tz import tzoffset
 from lxml import html as lxml_html
 
-__all__ = ["PageMeta", "parse_datetime", "read_page_meta"]
+__all__ = ["PageMeta", "author_links", "parse_datetime", "read_page_meta"]
 
 
 @dataclass(slots=True)
@@ -650,3 +652,54 @@ def _fill_declared_title(meta: PageMeta, page: _Page) -> None:
         if isinstance(value, str) and value.strip():
             meta.declared_title = " ".join(value.split())
             return
+
+
+# --------------------------------------------------------------------------- author links
+
+# An author's page: ".../author/jane-doe", ".../autoren/jane-doe/", ".../people/jane-doe".
+_AUTHOR_PAGE = re.compile(
+    r"/(?:authors?|autor(?:en|in)?|auteurs?|writers?|people|profiles?|team|staff|"
+    r"contributors?|journalist(?:en)?|redakteur(?:e|in)?|reporters?)/([^/?#]+)/?$",
+    re.IGNORECASE,
+)
+_MAX_LINK_NAME_WORDS = 4
+_BYLINE_BOX_LEVELS = 3  # co-authors' links sit within this many levels of the first one
+
+
+def _slug_key(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+def author_links(tree: lxml_html.HtmlElement | None) -> list[str]:
+    """Names in links to the author's own page, for pages whose metadata names nobody.
+
+    A link counts when it is `rel="author"` or points to an author page (/author/<slug>,
+    /autoren/<slug>, /people/<slug>, ...) whose slug spells the link text ("Jane Doe" ->
+    /author/jane-doe): a "Follow on Bluesky" or "View all posts" link is no name. Only
+    links in the same by-line box as the first one (a few levels up) are taken, so the
+    authors of related stories further down stay out. Never raises."""
+    try:
+        root = _root(tree)
+        if root is None:
+            return []
+        names: list[str] = []
+        box: set[Any] = set()
+        for link in root.iter("a"):
+            text = " ".join(link.text_content().split())
+            if not text or len(text.split()) > _MAX_LINK_NAME_WORDS:
+                continue
+            href = (link.get("href") or "").split("?")[0].split("#")[0]
+            page = _AUTHOR_PAGE.search(href)
+            by_rel = "author" in (link.get("rel") or "").lower().split()
+            if not by_rel and not (page and _slug_key(page.group(1)) == _slug_key(text)):
+                continue
+            ancestors = list(itertools.islice(link.iterancestors(), _BYLINE_BOX_LEVELS))
+            if names and not box.intersection(ancestors):
+                continue
+            box.update(ancestors)
+            if text not in names:
+                names.append(text)
+        return names
+    except Exception:
+        return []

@@ -10,7 +10,7 @@ import pytest
 import trafilatura
 
 from tasks.extract import extract_record
-from tasks.htmlmeta import read_page_meta
+from tasks.htmlmeta import author_links, read_page_meta
 from tasks.normalise import clean_title, names_person, pick_title, split_authors, split_tags
 from tasks.records import ExtractOptions, RawRecord
 from tasks.textclean import clean_text
@@ -318,3 +318,48 @@ def test_html_row_tags_split_and_authors_cleaned():
     assert row["title"] == "Hochwasser in Bayern"
     assert row["authors"] == ["Felix Schröder", "Jörg Soldwisch"]
     assert row["tags"] == ["Hochwasser", "Bayern", "Regen"]
+
+
+def test_author_links_take_links_that_spell_the_name_in_one_byline_box():
+    tree = trafilatura.load_html(
+        "<html><body><div class='by'>Von <a href='/autoren/joerg-soldwisch/'>Jörg Soldwisch</a>"
+        " und <a href='https://example.com/author/felix-schroder'>Felix Schröder</a></div>"
+        "<p>Text</p><a href='https://bsky.app/profile/someone'>Bluesky</a>"
+        "<a href='/author/jane-doe'>View all posts</a>"
+        "<div><div><div><a href='/author/ann-other'>Ann Other</a></div></div></div>"
+        "</body></html>"
+    )
+    # "Jörg" vs "joerg" does not spell the same: only the rel/slug matches count
+    assert author_links(tree) == ["Felix Schröder"]
+    tree = trafilatura.load_html(
+        "<html><body><p class='byline'><a rel='author' href='/u/17'>Kari Nordmann</a> og "
+        "<a href='/people/ola-nordmann'>Ola Nordmann</a></p></body></html>"
+    )
+    assert author_links(tree) == ["Kari Nordmann", "Ola Nordmann"]
+    assert author_links(None) == []
+
+
+def test_html_row_falls_back_to_author_links_and_visible_byline():
+    body = "<p>Der Regen hält an, sagen Experten in der Stadt. </p>" * 12
+    linked = RawRecord(
+        "p.html",
+        "html",
+        "html",
+        "<html><body><article><h1>Hochwasser</h1><div class='meta'>"
+        "<a href='/author/elena-oberholzer'>Elena Oberholzer</a></div>"
+        f"{body}</article></body></html>",
+        url="https://www.nzz.ch/a-1",
+    )
+    assert extract_record(linked, OPTIONS)["authors"] == ["Elena Oberholzer"]
+    site_only = RawRecord(
+        "p.html",
+        "html",
+        "html",
+        '<html><head><script type=\'application/ld+json\'>{"@type": "NewsArticle", '
+        '"author": {"@type": "Organization", "name": "STERN.de"}}</script>'
+        "</head><body><article>"
+        "<h1>Neue Studie</h1><p class='author'>Von Jana Müller</p>"
+        f"{body}</article></body></html>",
+        url="https://www.stern.de/a-1",
+    )
+    assert extract_record(site_only, OPTIONS)["authors"] == ["Jana Müller"]

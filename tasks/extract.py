@@ -102,8 +102,10 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
         # metadata that credits only the site: the visible by-line may name the person
         credits = [*authors, byline_author(tree) or ""]
         authors = normalise.split_authors(credits, document.sitename, domain)
-    if not authors:  # nobody in the metadata or the by-line: links to an author's page
-        authors = normalise.split_authors(author_links(tree), document.sitename, domain)
+    if not normalise.names_person(authors, document.sitename, domain):
+        # still nobody but the site: links to an author's own page
+        credits = [*authors, *author_links(tree)]
+        authors = normalise.split_authors(credits, document.sitename, domain)
     return {
         "url": record.url,
         "canonical_url": canonical,

@@ -452,9 +452,25 @@ _WRITTEN_BY = re.compile(
 )
 _TRAILING_DATE_WORD = re.compile(
     r"(?:(?:^|\s+)(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|"
-    r"february|march|july|september|october|november|december|published|updated))+$",
+    r"february|march|july|september|october|november|december|published|updated|"
+    r"(?:feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?))+$"
+    # any month (also "May", "Jan") when a day or a year follows: "Supermove February 8"
+    r"|\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+    r"\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?$",
     re.IGNORECASE,
 )
+# A job title run into the name without a comma: "Keith Barry Senior Autos Reporter",
+# "Zackery Cuevas Writer", "Liz Kenny Former McKinsey Consultant".
+_TRAILING_ROLE = re.compile(
+    r"^(?:[\w.&'-]+\s+){0,3}(?:writer|reporter|correspondent|editor|columnist|contributor|"
+    r"journalist|consultant|founder|co-founder|reviewer|blogger)s?$",
+    re.IGNORECASE,
+)
+# Link texts and page chrome that trafilatura's by-line search sometimes returns.
+_NOT_A_NAME = re.compile(
+    r"^(?:(?:view|see|more)\b.*\bposts?|www\s.*|.*-layout-.*|page head.*)$", re.IGNORECASE
+)
+_READ_MORE = re.compile(r"^(?:read|see|view)\s+more\s+(?:about|from|by)\s+", re.IGNORECASE)
 _MAX_AUTHOR_CHARS = 80  # longer is a sentence that leaked into the byline
 # News agencies, by the names bylines give them (compared case- and punctuation-free).
 NEWS_AGENCIES = frozenset(
@@ -479,7 +495,8 @@ def split_names(text: str) -> list[str]:
 
 def _is_descriptor(piece: str) -> bool:
     """A role or a credential following a name, not a name itself."""
-    return bool(_ROLE.match(piece)) or piece.replace(".", "").lower() in _CREDENTIALS
+    short_role = len(piece.split()) <= 2 and _TRAILING_ROLE.match(piece)  # "Lead Reviewer"
+    return bool(_ROLE.match(piece) or short_role) or piece.replace(".", "").lower() in _CREDENTIALS
 
 
 def names_person(
@@ -524,9 +541,7 @@ def split_authors(
         if not isinstance(value, str):
             continue
         for index, piece in enumerate(split_names(html.unescape(value))):
-            for name in _clean_author(piece):
-                if index > 0 and _is_descriptor(name):
-                    continue
+            for name in _clean_author(piece, first=index == 0):
                 key = name.casefold()
                 if key not in seen:
                     seen.add(key)
@@ -561,9 +576,10 @@ def _site_matcher(site_name: str | None, domain: str | None) -> Callable[[str], 
     return is_site
 
 
-def _clean_author(piece: str) -> list[str]:
+def _clean_author(piece: str, first: bool = True) -> list[str]:
     """The name in one piece of a byline (and an agency credited in trailing
-    parentheses), or nothing."""
+    parentheses), or nothing; a piece after the first that is only a role or a degree
+    ("Staff Writer", "MS") is nothing."""
     if _NOT_AUTHOR.match(piece.strip()):
         return []
     text = _HANDLE.sub(" ", _URL.sub(" ", _EMAIL.sub(" ", piece)))
@@ -579,12 +595,27 @@ def _clean_author(piece: str) -> list[str]:
         previous = text
         text = _WRITTEN_BY.sub("", _AUTHOR_PREFIX.sub("", text)).strip(" :-–—·•")
         text = _SHORT_PREFIX.sub("", text)
-    text = _TRAILING_DATE_WORD.sub("", _TRAILING_UPDATE.sub("", text))
+    text = _TRAILING_DATE_WORD.sub("", _TRAILING_UPDATE.sub("", _READ_MORE.sub("", text)))
+    if not first and _is_descriptor(text):
+        return extra
+    text = _without_trailing_role(text)
+    if _NOT_A_NAME.match(text):
+        return extra
     if text.casefold() in _CONJUNCTIONS:
         return extra
     if not text or len(text) > _MAX_AUTHOR_CHARS or not any(c.isalpha() for c in text):
         return extra
     return [text, *extra]
+
+
+def _without_trailing_role(text: str) -> str:
+    """ "Keith Barry Senior Autos Reporter" -> "Keith Barry": the name is kept from the
+    first two words on, the rest goes when it reads as a job title."""
+    words = text.split()
+    for start in range(2, len(words)):
+        if _TRAILING_ROLE.match(" ".join(words[start:])):
+            return " ".join(words[:start])
+    return text
 
 
 def split_tags(raw: str | list[str] | None) -> list[str]:

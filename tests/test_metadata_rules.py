@@ -363,3 +363,25 @@ def test_html_row_falls_back_to_author_links_and_visible_byline():
         url="https://www.stern.de/a-1",
     )
     assert extract_record(site_only, OPTIONS)["authors"] == ["Jana Müller"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # a date or a job title run into the name, link texts that are no names
+        ("Russell Miller Dec", ["Russell Miller"]),
+        ("Supermove February 8", ["Supermove"]),
+        ("Keith Barry Senior Autos Reporter", ["Keith Barry"]),
+        ("Zackery Cuevas Writer", ["Zackery Cuevas"]),
+        ("Rasmus Barslund Founder, Lead Reviewer", ["Rasmus Barslund"]),
+        ("Read more about The Upwork Team", ["The Upwork Team"]),
+        ("View more posts", []),
+        ("Www Facebook Com", []),
+        # names that look like those stay
+        ("Jan Berg", ["Jan Berg"]),
+        ("Anna May", ["Anna May"]),
+        ("HNN Staff", ["HNN Staff"]),
+    ],
+)
+def test_split_authors_drops_leaked_dates_roles_and_link_texts(raw, expected):
+    assert split_authors(raw) == expected

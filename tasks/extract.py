@@ -95,17 +95,7 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
     published_at, published_source = normalise.pick_published(
         meta.published, document.date, record.url or canonical, now=now
     )
-    authors = normalise.split_authors(
-        meta.json_ld_authors or document.author, document.sitename, domain
-    )
-    if authors and not normalise.names_person(authors, document.sitename, domain):
-        # metadata that credits only the site: the visible by-line may name the person
-        credits = [*authors, byline_author(tree) or ""]
-        authors = normalise.split_authors(credits, document.sitename, domain)
-    if not normalise.names_person(authors, document.sitename, domain):
-        # still nobody but the site: links to an author's own page
-        credits = [*authors, *author_links(tree)]
-        authors = normalise.split_authors(credits, document.sitename, domain)
+    authors = _authors(tree, meta.json_ld_authors or document.author, document.sitename, domain)
     return {
         "url": record.url,
         "canonical_url": canonical,
@@ -124,6 +114,20 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
         "charset": charset,
         "charset_source": charset_source,
     }
+
+
+def _authors(
+    tree: HtmlElement, declared: list[str] | str | None, site: str | None, domain: str | None
+) -> list[str]:
+    """The page's credits; when they name nobody but the site, the visible by-line and
+    then links to an author's own page are read for a person (extra tree walks, only on
+    such pages)."""
+    authors = normalise.split_authors(declared, site, domain)
+    if authors and not normalise.names_person(authors, site, domain):
+        authors = normalise.split_authors([*authors, byline_author(tree) or ""], site, domain)
+    if not normalise.names_person(authors, site, domain):
+        authors = normalise.split_authors([*authors, *author_links(tree)], site, domain)
+    return authors
 
 
 def _from_text(record: RawRecord) -> dict[str, Any]:

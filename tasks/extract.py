@@ -16,8 +16,8 @@ from lxml.html import HtmlElement
 
 from tasks import normalise
 from tasks.decode import DecodeError, decode_bytes
-from tasks.htmlmeta import read_page_meta
-from tasks.pagemeta import page_metadata
+from tasks.htmlmeta import author_links, read_page_meta
+from tasks.pagemeta import byline_author, page_metadata
 from tasks.records import DECODE_NOTES_KEY, ExtractOptions, Failure, RawRecord, Stage
 from tasks.textclean import clean_text
 
@@ -90,14 +90,16 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
 
     canonical = normalise.canonical_url(record.url, meta.declared_canonicals)
     domain = normalise.registered_domain(record.url or canonical)
-    title = normalise.clean_title(document.title, document.sitename, domain)
+    title = normalise.pick_title(
+        meta.declared_title or document.title, meta.headlines, document.sitename, domain
+    )
     text = _without_leading_title(normalise.paragraphs(document.text), title, document.title)
     if not text:
         raise _no_content(tree)
     published_at, published_source = normalise.pick_published(
         meta.published, document.date, record.url or canonical, now=now
     )
-    authors = normalise.split_authors(meta.json_ld_authors or document.author)
+    authors = _authors(tree, meta.json_ld_authors or document.author, document.sitename, domain)
     return {
         "url": record.url,
         "canonical_url": canonical,
@@ -111,12 +113,26 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
         "published_at_source": published_source,
         "language": normalise.detect_language(text, meta.html_lang),
         "section": meta.section or _first(document.categories),
-        "tags": _unique(document.tags or []),
+        "tags": normalise.split_tags(document.tags),
         "text": text,
         "charset": charset,
         "charset_source": charset_source,
         DECODE_NOTES_KEY: decode_notes,
     }
+
+
+def _authors(
+    tree: HtmlElement, declared: list[str] | str | None, site: str | None, domain: str | None
+) -> list[str]:
+    """The page's credits; when they name nobody but the site, the visible by-line and
+    then links to an author's own page are read for a person (extra tree walks, only on
+    such pages)."""
+    authors = normalise.split_authors(declared, site, domain)
+    if authors and not normalise.names_person(authors, site, domain):
+        authors = normalise.split_authors([*authors, byline_author(tree) or ""], site, domain)
+    if not normalise.names_person(authors, site, domain):
+        authors = normalise.split_authors([*authors, *author_links(tree)], site, domain)
+    return authors
 
 
 def _from_text(record: RawRecord) -> dict[str, Any]:
@@ -134,7 +150,7 @@ def _from_text(record: RawRecord) -> dict[str, Any]:
         "site_name": None,
         "title": cleaned.title,
         "description": None,
-        "authors": normalise.split_authors(cleaned.authors),
+        "authors": normalise.split_authors(cleaned.authors, None, record.url),
         "published_at": None,
         "modified_at": None,
         "published_at_source": "none",
@@ -150,6 +166,9 @@ def _from_text(record: RawRecord) -> dict[str, Any]:
 
 def _finish(row: dict[str, Any], record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
     """Columns that are computed the same way for every input kind."""
+    # list columns are never null, whatever path built the row: [] when there is nothing
+    row["authors"] = list(row.get("authors") or [])
+    row["tags"] = list(row.get("tags") or [])
     row.update(normalise.text_columns(row["text"], row["canonical_url"]))
     row["fetched_at"] = record.fetched_at
     row["source_uri"] = record.source_uri
@@ -218,7 +237,3 @@ def _one_line(err: BaseException, limit: int = 500) -> str:
 
 def _first(values: list[str] | None) -> str | None:
     return values[0] if values else None
-
-
-def _unique(values: list[str]) -> list[str]:
-    return list(dict.fromkeys(v.strip() for v in values if v and v.strip()))

@@ -17,8 +17,10 @@ Date rules (`parse_datetime`):
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -29,7 +31,7 @@ from dateutil import parser as _dateutil
 from dateutil.tz import tzoffset
 from lxml import html as lxml_html
 
-__all__ = ["PageMeta", "parse_datetime", "read_page_meta"]
+__all__ = ["PageMeta", "author_links", "parse_datetime", "read_page_meta"]
 
 
 @dataclass(slots=True)
@@ -46,6 +48,11 @@ class PageMeta:
     section: str | None = None
     # JSON-LD author names, as written (splitting is normalise.split_authors' job)
     json_ld_authors: list[str] = field(default_factory=list)
+    # texts of the page's <h1> elements that are no logo or masthead: those inside the
+    # article (<article>, <main>, an Article itemtype) if any, else all; page order
+    headlines: list[str] = field(default_factory=list)
+    # the title the page declares: og:title, twitter:title, JSON-LD headline, else <title>
+    declared_title: str | None = None
 
 
 # --------------------------------------------------------------------------- dates
@@ -430,7 +437,7 @@ def _declared_canonicals(
 
 # --------------------------------------------------------------------------- entry point
 
-_TAGS = ("meta", "link", "base", "time", "script")
+_TAGS = ("meta", "link", "base", "time", "script", "h1", "title")
 _SAME_DAY = timedelta(hours=36)
 
 
@@ -454,7 +461,7 @@ def _root(tree: Any) -> Any:
 
 def _scan(root: Any, url: str | None, now: datetime | None) -> _Page:
     elements: dict[str, list[Any]] = {tag: [] for tag in _TAGS}
-    for el in root.iter(*_TAGS):  # one walk over the tree for all five element kinds
+    for el in root.iter(*_TAGS):  # one walk over the tree for all seven element kinds
         elements[el.tag].append(el)
     scripts = [s for s in elements["script"] if "ld+json" in (s.get("type") or "").lower()]
     return _Page(root, url, now, elements, _meta_index(elements["meta"]), _collect_json_ld(scripts))
@@ -484,6 +491,8 @@ def read_page_meta(
         _fill_modified,
         _fill_section,
         _fill_authors,
+        _fill_headlines,
+        _fill_declared_title,
     ):
         try:
             fill(meta, page)
@@ -558,3 +567,143 @@ def _fill_section(meta: PageMeta, page: _Page) -> None:
 
 def _fill_authors(meta: PageMeta, page: _Page) -> None:
     meta.json_ld_authors = _json_ld_authors(page.json_ld)
+
+
+# --------------------------------------------------------------------------- <h1>
+
+# class/id words of a site's logo or masthead heading, and of the page chrome around it
+_MASTHEAD = re.compile(
+    r"logo|brand|masthead|navbar|site-?(?:title|name|header|branding)", re.IGNORECASE
+)
+_ARTICLE_SCOPE = frozenset({"article", "main"})
+# elements whose text starts a new word in a heading ("Best X<br>Top Y", "<div>" lines)
+_BREAKING = frozenset({"br", "div", "p", "small", "time", "li"})
+_MAX_HEADLINE_CHARS = 300
+_LOGO_TEXT_CHARS = 30  # a heading this short around an <img> is a logo's alt text
+
+
+def _heading_text(el: Any) -> str:
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if node.tag in _BREAKING:
+            parts.append(" ")
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            if isinstance(child.tag, str):
+                walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    walk(el)
+    return " ".join("".join(parts).split())
+
+
+def _links_home(el: Any) -> bool:
+    for link in el.iter("a"):
+        href = (link.get("href") or "").strip()
+        try:
+            parts = urlsplit(href)
+        except ValueError:
+            continue
+        if href and parts.path in ("", "/", "./") and not parts.query and not parts.fragment:
+            return True
+    return False
+
+
+def _is_masthead(h1: Any, text: str) -> bool:
+    """A site's logo or name set as <h1>: in <nav> or the page's "header" box, marked
+    logo/brand/site-title, linking to the home page, or a short text around an image."""
+    for el in (h1, *h1.iterancestors()):
+        if el.tag in _ARTICLE_SCOPE or el.tag == "body":
+            break
+        names = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if el.tag == "nav" or _MASTHEAD.search(names) or "header" in names.lower().split():
+            return True
+        if el.tag == "a" and _links_home(el):
+            return True
+    if _links_home(h1):
+        return True
+    return len(text) < _LOGO_TEXT_CHARS and h1.find(".//img") is not None
+
+
+def _in_article(el: Any) -> bool:
+    return any(
+        a.tag in _ARTICLE_SCOPE or "article" in (a.get("itemtype") or "").lower()
+        for a in el.iterancestors()
+    )
+
+
+def _fill_headlines(meta: PageMeta, page: _Page) -> None:
+    inside, outside = [], []
+    for h1 in page.elements["h1"]:
+        text = _heading_text(h1)
+        if not text or len(text) > _MAX_HEADLINE_CHARS or _is_masthead(h1, text):
+            continue
+        (inside if _in_article(h1) else outside).append(text)
+    meta.headlines = inside or outside
+
+
+_TITLE_KEYS = ("og:title", "twitter:title")
+
+
+def _fill_declared_title(meta: PageMeta, page: _Page) -> None:
+    candidates = [_first_meta(page.index, _TITLE_KEYS)]
+    candidates += [a.get("headline") for a in page.json_ld.articles]
+    candidates += [el.text_content() for el in page.elements["title"][:1]]
+    for value in candidates:
+        if isinstance(value, str) and value.strip():
+            meta.declared_title = " ".join(value.split())
+            return
+
+
+# --------------------------------------------------------------------------- author links
+
+# An author's page: ".../author/jane-doe", ".../autoren/jane-doe/", ".../people/jane-doe".
+_AUTHOR_PAGE = re.compile(
+    r"/(?:authors?|autor(?:en|in)?|auteurs?|writers?|people|profiles?|team|staff|"
+    r"contributors?|journalist(?:en)?|redakteur(?:e|in)?|reporters?)/([^/?#]+)/?$",
+    re.IGNORECASE,
+)
+_MAX_LINK_NAME_WORDS = 4
+_BYLINE_BOX_LEVELS = 3  # co-authors' links sit within this many levels of the first one
+
+
+def _slug_key(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+def author_links(tree: lxml_html.HtmlElement | None) -> list[str]:
+    """Names in links to the author's own page, for pages whose metadata names nobody.
+
+    A link counts when it is `rel="author"` or points to an author page (/author/<slug>,
+    /autoren/<slug>, /people/<slug>, ...) whose slug spells the link text ("Jane Doe" ->
+    /author/jane-doe): a "Follow on Bluesky" or "View all posts" link is no name. Only
+    links in the same by-line box as the first one (a few levels up) are taken, so the
+    authors of related stories further down stay out. Never raises."""
+    try:
+        root = _root(tree)
+        if root is None:
+            return []
+        names: list[str] = []
+        box: set[Any] = set()
+        for link in root.iter("a"):
+            text = " ".join(link.text_content().split())
+            if not text or len(text.split()) > _MAX_LINK_NAME_WORDS:
+                continue
+            href = (link.get("href") or "").split("?")[0].split("#")[0]
+            page = _AUTHOR_PAGE.search(href)
+            by_rel = "author" in (link.get("rel") or "").lower().split()
+            if not by_rel and not (page and _slug_key(page.group(1)) == _slug_key(text)):
+                continue
+            ancestors = list(itertools.islice(link.iterancestors(), _BYLINE_BOX_LEVELS))
+            if names and not box.intersection(ancestors):
+                continue
+            box.update(ancestors)
+            if text not in names:
+                names.append(text)
+        return names
+    except Exception:
+        return []

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import html
 import ipaddress
 import re
+import unicodedata
 import zlib
+from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import quote, unquote_plus, urljoin, urlsplit, urlunsplit
 
@@ -31,9 +34,11 @@ __all__ = [
     "normalise_url",
     "paragraphs",
     "pick_published",
+    "pick_title",
     "registered_domain",
     "simhash64",
     "split_authors",
+    "split_tags",
     "text_columns",
     "word_count",
 ]
@@ -200,9 +205,14 @@ def canonical_url(url: str | None, declared: list[str] | None) -> str | None:
 
 # --------------------------------------------------------------------------- titles
 
-# " | ", "|", " - ", " – ", " — ", " :: ", " · ", " • ", " » " (dashes need spaces so
-# hyphenated words stay whole).
-_TITLE_SEPARATOR = re.compile(r"(\s*[|｜]\s*|\s+(?:::|[-–—·•»])\s+)")
+# " | ", "|", " - ", " – ", " — ", " :: ", " · ", " • ", " » ", ": " (dashes need spaces
+# so hyphenated words stay whole; a colon needs a space after it so "12:30" stays whole).
+_TITLE_SEPARATOR = re.compile(r"(\s*[|｜]\s*|\s+(?:::|[-–—·•»])\s+|\s*:\s+)")
+# A date beside the site's name: " – DW – 13.06.2023", " | Site | 2024-05-01".
+_TITLE_DATE = re.compile(
+    r"\d{1,2}[./-]\s?\d{1,2}[./-]\s?\d{2,4}|\d{4}-\d{2}-\d{2}|"
+    r"\d{1,2}\.?\s+\w+\.?\s+\d{4}|\w+\.?\s+\d{1,2},?\s+\d{4}"
+)
 # After a whole site name at the start ("Site: Headline") / before one at the end.
 _SITE_PREFIX_END = re.compile(r"\s*(?:[|｜:]|::|\s[-–—·•»])\s*")
 _SITE_SUFFIX_START = re.compile(r"\s*(?:[|｜]|::|[-–—·•»]\s)\s*$")
@@ -214,8 +224,10 @@ _MIN_KEPT_WORDS = 3  # ... but only when a real headline remains
 
 
 def _key(text: str) -> str:
-    """Case, space and punctuation-insensitive form: "The Irish Times" -> "theirishtimes"."""
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
+    """Case, accent, space and punctuation-insensitive form: "The Irish Times" ->
+    "theirishtimes", "Seznam Zprávy" -> "seznamzpravy"."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in folded if ch.isalnum())
 
 
 def _site_keys(site_name: str | None, domain: str | None) -> tuple[set[str], set[str]]:
@@ -240,7 +252,7 @@ def _site_keys(site_name: str | None, domain: str | None) -> tuple[set[str], set
 
 
 def _is_site(part: str, keys: set[str], labels: set[str]) -> bool:
-    key = _key(part)
+    key = _key(part).removeprefix("www")
     if not key:
         return False
     if key in keys or key.removeprefix("the") in keys:
@@ -268,15 +280,37 @@ def clean_title(title: str | None, site_name: str | None, domain: str | None) ->
     pieces = _TITLE_SEPARATOR.split(title)
     texts, separators = pieces[0::2], pieces[1::2]
 
-    def is_site(part: str) -> bool:
+    name_keys, _ = _site_keys(site_name, None)
+
+    def is_site(part: str, separator: str = "") -> bool:
+        # after/before a colon only the declared site name counts: "Irish Times: what
+        # readers said" on irishtimes.com is a headline
+        if separator.strip() == ":":
+            return bool(part.strip()) and _is_site(part, name_keys, set())
         return not part.strip() or _is_site(part, keys, labels)
+
+    def is_dated_site(parts: list[str], seps: list[str]) -> bool:
+        """ "Site | 13.06.2023" at that end: a date next to the site's name goes with it."""
+        return (
+            len(parts) > 2
+            and _TITLE_DATE.fullmatch(parts[0]) is not None
+            and is_site(parts[1], seps[1])
+        )
 
     # The site's name first, at either end; short "| Section" parts only after that, so
     # "The Irish Times | Budget 2025 explained" loses its prefix, not its headline.
-    while len(texts) > 1 and is_site(texts[-1]):
+    while len(texts) > 1 and (
+        is_site(texts[-1], separators[-1]) or is_dated_site(texts[::-1], separators[::-1])
+    ):
+        site_removed = is_site(texts[-1], separators[-1])
         del texts[-1], separators[-1]
-    while len(texts) > 1 and is_site(texts[0]):
+        if site_removed and len(texts) > 1 and _TITLE_DATE.fullmatch(texts[-1]):
+            del texts[-1], separators[-1]  # "Headline | 13.06.2023 | Site"
+    while len(texts) > 1 and (is_site(texts[0], separators[0]) or is_dated_site(texts, separators)):
+        site_removed = is_site(texts[0], separators[0])
         del texts[0], separators[0]
+        if site_removed and len(texts) > 1 and _TITLE_DATE.fullmatch(texts[0]):
+            del texts[0], separators[0]  # "Site | 13.06.2023 | Headline"
     while len(texts) > 1 and ("|" in separators[-1] or "｜" in separators[-1]):
         rest = _join(texts[:-1], separators[:-1])
         if not _is_short_suffix(texts[-1], rest):
@@ -287,6 +321,41 @@ def clean_title(title: str | None, site_name: str | None, domain: str | None) ->
 
     cleaned = _join(texts, separators).strip()
     return cleaned or title
+
+
+# Word overlap (Jaccard) an <h1> needs with the declared title to be taken as the same
+# headline, worded for readers; tuned on the WCXB dev pages of one half of the domains.
+_MIN_HEADLINE_OVERLAP = 0.1
+_WORD = re.compile(r"\w+")
+
+
+def _overlap(a: str, b: str) -> float:
+    wa, wb = set(_WORD.findall(a.casefold())), set(_WORD.findall(b.casefold()))
+    return len(wa & wb) / len(wa | wb) if wa and wb else 0.0
+
+
+def pick_title(
+    declared: str | None, headlines: list[str] | None, site_name: str | None, domain: str | None
+) -> str | None:
+    """The article's headline: the page's <h1> as readers see it when it is the same
+    headline as the declared one (og:title, JSON-LD headline, <title>), else the declared
+    title; both without the site's name (`clean_title`).
+
+    `headlines` are the page's non-masthead <h1> texts (`htmlmeta.PageMeta.headlines`).
+    The <h1> that shares the most words with the declared title wins if it shares at least
+    a tenth of them; one that is only the site's name never does. With no declared title, a
+    page's single <h1> is the headline.
+    """
+    title = clean_title(declared, site_name, domain)
+    keys, labels = _site_keys(site_name, domain)
+    candidates = [clean_title(h, site_name, domain) for h in headlines or []]
+    candidates = [c for c in candidates if c and not _is_site(c, keys, labels)]
+    if title is None:
+        return candidates[0] if len(candidates) == 1 else None
+    best = max(candidates, key=lambda c: _overlap(c, title), default=None)
+    if best is not None and _overlap(best, title) >= _MIN_HEADLINE_OVERLAP:
+        return best
+    return title
 
 
 def _strip_whole_site_name(title: str, site_name: str | None) -> str:
@@ -328,24 +397,40 @@ def _is_short_suffix(part: str, rest: str) -> bool:
 
 # --------------------------------------------------------------------------- authors
 
-_AUTHOR_SPLIT = re.compile(r"\s*(?:[;,|\n\r\t]|\s&\s|\band\b)\s*", re.IGNORECASE)
-# "By", "by:", "Written by", "Words by", "Words:", "Text:", "Author:", "Reporting by".
-# "By" needs a space or colon after it so "Byron" stays whole.
+# Between two names: ";", ",", "|", "&", "•", line breaks, and "and" in the major European
+# languages. "and"/"und" in any case ("BY JANE DOE AND JOHN ROE"); the short ones only in
+# lower case between spaces, so initials ("Andrea E.", "Jan I. Berg") stay with their name.
+NAME_SEPARATOR = re.compile(
+    r"\s*(?:[;,|\n\r\t•·]|\s&\s|\s(?i:and|und)\s|\s(?:og|et|y|e|i|en|och|ja|és|și)\s)\s*"
+)
+_CONJUNCTIONS = frozenset({"and", "und", "og", "et", "och", "en"})
+# Role words before a name: "By", "Von", "Autor", "Autorin", "Por", "Par", "Door", "Av",
+# "Af", "Di", "Da", "Text:", "Written by", "Reporting by", ... (any case; "By" needs a
+# space or a colon after it, so "Byron" stays whole).
 _AUTHOR_PREFIX = re.compile(
     r"^(?:(?:written|words|text|reporting|posted|story|analysis|opinion|commentary|review|"
-    r"interview|column|report)\s+by\b|by\b|"
-    r"(?:words|text|authors?)\s*:)\s*:?\s*",
+    r"interview|column|report)\s+by\b|(?:skrevet|geschrieben|écrit|escrito|scritto)\s+\w+\b|"
+    r"(?:by|por|par|door|av|af|napsal[a]?|autor(?:in|en|a|e|es)?|auteurs?|author|"
+    r"reporter)(?=[\s:]|$)|von(?=[\s:]|$)(?!\s+(?:der|den|dem|und)\b)|"
+    r"(?:words|text|texto|tekst|testo|texte|authors?|autor(?:in)?|foto)\s*:)\s*:?\s*",
     re.IGNORECASE,
 )
+# Italian/Portuguese "Di"/"Da" before a name; only when a name of 2+ words follows, so
+# surnames such as "Di Maio" and "Da Silva" stay whole.
+_SHORT_PREFIX = re.compile(r"^(?:di|da)\s+(?=\S+\s+\S)", re.IGNORECASE)
 # Credits for pictures and the like, not authors of the text.
 _NOT_AUTHOR = re.compile(
-    r"^(?:photos?|pictures?|images?|illustrations?|graphics?|video|photography)\b\s*(?:by\b|:)",
+    r"^(?:photos?|pictures?|images?|illustrations?|graphics?|video|photography|fotos?|"
+    r"bilder?|grafik)\b\s*(?:by\b|:|von\b)",
     re.IGNORECASE,
 )
 _EMAIL = re.compile(r"\S+@\S+\.\S+")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<!\w)@\w+")
 _EMPTY_PARENS = re.compile(r"\(\s*\)|\[\s*\]")
+# A trailing "(obe)", "(dpa)", "[jdo]": an author's initials (dropped) or an agency (kept
+# as its own credit).
+_TRAILING_PARENS = re.compile(r"\s*[(\[]\s*([\w./-]{1,15})\s*[)\]]$")
 # "Staff Writer", "AP National Political Writer", "Senior Correspondent".
 _ROLE = re.compile(
     r"^(?:[\w.&'-]+\s+){0,4}(?:writer|reporter|correspondent|editor|columnist|"
@@ -359,30 +444,94 @@ _CREDENTIALS = frozenset(
 )  # fmt: skip
 # A date that leaked into the byline ("Jeff Foust Monday, November"). Months that are
 # also given names (April, May, June, August) are left alone.
-_TRAILING_DATE_WORD = re.compile(
-    r"(?:(?:^|\s+)(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|"
-    r"february|march|july|september|october|november|december|published|updated))+$",
+_TRAILING_UPDATE = re.compile(r"\s+(?:last\s+)?(?:updated|published|posted)\b.*$", re.IGNORECASE)
+# "This post was written by Jane Doe"
+_WRITTEN_BY = re.compile(
+    r"^(?:this\s+)?(?:post|article|story|piece|guide|blog)\s+(?:was\s+)?(?:written|reported)"
+    r"\s+by\s+",
     re.IGNORECASE,
 )
+_TRAILING_DATE_WORD = re.compile(
+    r"(?:(?:^|\s+)(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|"
+    r"february|march|july|september|october|november|december|published|updated|"
+    r"(?:feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.?))+$"
+    # any month (also "May", "Jan") when a day or a year follows: "Supermove February 8"
+    r"|\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+    r"\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?$",
+    re.IGNORECASE,
+)
+# A job title run into the name without a comma: "Keith Barry Senior Autos Reporter",
+# "Zackery Cuevas Writer", "Liz Kenny Former McKinsey Consultant".
+_TRAILING_ROLE = re.compile(
+    r"^(?:[\w.&'-]+\s+){0,3}(?:writer|reporter|correspondent|editor|columnist|contributor|"
+    r"journalist|consultant|founder|co-founder|reviewer|blogger)s?$",
+    re.IGNORECASE,
+)
+# Link texts and page chrome that trafilatura's by-line search sometimes returns.
+_NOT_A_NAME = re.compile(
+    r"^(?:(?:view|see|more)\b.*\bposts?|www\s.*|.*-layout-.*|page head.*)$", re.IGNORECASE
+)
+_READ_MORE = re.compile(r"^(?:read|see|view)\s+more\s+(?:about|from|by)\s+", re.IGNORECASE)
 _MAX_AUTHOR_CHARS = 80  # longer is a sentence that leaked into the byline
+# News agencies, by the names bylines give them (compared case- and punctuation-free).
+NEWS_AGENCIES = frozenset(
+    _key(name)
+    for name in (
+        "dpa", "AFP", "Reuters", "AP", "Associated Press", "APA", "ANSA", "EFE", "KNA",
+        "epd", "SDA", "Keystone-SDA", "SDA-ATS", "PA", "PA Media", "Press Association",
+        "Agence France-Presse", "Agence France Presse", "Thomson Reuters", "Bloomberg",
+        "dapd", "ddp", "sid", "AA", "Anadolu", "ANP", "Belga", "NTB", "TT", "Ritzau", "STT",
+        "ČTK", "CTK", "PAP", "TASR", "MTI", "Lusa", "Europa Press", "Xinhua", "Kyodo",
+        "Yonhap", "Yonhap News", "UPI", "CP", "Canadian Press", "AAP", "IANS", "PTI",
+        "ANI", "Reuters/AP", "KNA/epd", "AFP/dpa", "dpa/AFP",
+    )
+)  # fmt: skip
+
+
+def split_names(text: str) -> list[str]:
+    """A credit cut at the separators between names (see `NAME_SEPARATOR`), pieces as
+    written; shared by HTML bylines (`split_authors`) and plain-text credit lines."""
+    return NAME_SEPARATOR.split(text) if isinstance(text, str) else []
 
 
 def _is_descriptor(piece: str) -> bool:
     """A role or a credential following a name, not a name itself."""
-    return bool(_ROLE.match(piece)) or piece.replace(".", "").lower() in _CREDENTIALS
+    short_role = len(piece.split()) <= 2 and _TRAILING_ROLE.match(piece)  # "Lead Reviewer"
+    return bool(_ROLE.match(piece) or short_role) or piece.replace(".", "").lower() in _CREDENTIALS
 
 
-def split_authors(raw: str | list[str] | None) -> list[str]:
-    """One element per person or agency, in order, duplicates (ignoring case) dropped.
+def names_person(
+    authors: list[str], site_name: str | None = None, domain: str | None = None
+) -> bool:
+    """Whether a credit list names someone other than the site itself or an agency."""
+    is_site = _site_matcher(site_name, domain)
+    return any(not is_agency(n) and not is_site(n) for n in authors)
 
-    - splits on ";", ",", "|", "&", "and" and line breaks;
-    - strips "By", "Written by", "Analysis by", "Words:", "Author:" and similar prefixes,
-      and weekday/month words trailing a name ("Jeff Foust Monday");
-    - drops photo/video credits ("Photos: ..."), e-mail addresses, URLs, @handles and
-      pieces of more than 80 characters;
-    - drops a role or degree after a name ("Jane Doe, Staff Writer", "Tom Krisher, AP
-      Auto Writer", "Rachael Link, MS, RD"), but keeps a role given alone ("HNN Staff"),
-      the only attribution there is.
+
+def is_agency(name: str) -> bool:
+    """A news agency's credit: "dpa", "AFP", "Reuters", "Keystone-SDA", ..."""
+    return _key(name) in NEWS_AGENCIES
+
+
+def split_authors(
+    raw: str | list[str] | None, site_name: str | None = None, domain: str | None = None
+) -> list[str]:
+    """One element per person or agency, in order, duplicates (ignoring case) dropped;
+    always a list (`[]` when there is nobody).
+
+    - splits on ";", ",", "|", "&", line breaks and "and", "und", "og", "et", "y", "e",
+      "i", "en", "och" (the short ones in lower case only: "Andrea E." stays whole);
+    - strips role words before a name in several languages: "By", "Von", "Autor",
+      "Autorin", "Por", "Par", "Door", "Av", "Di"/"Da" (before a 2+ word name), "Text:",
+      "Written by", ... and weekday/month words trailing a name ("Jeff Foust Monday");
+    - drops trailing initials "(obe)", e-mail addresses, URLs, @handles, photo credits
+      ("Photos: ...", "Foto: ...") and pieces of more than 80 characters; a trailing
+      agency "(dpa)" becomes its own credit;
+    - drops a role or degree after a name ("Jane Doe, Staff Writer", "Rachael Link, MS,
+      RD"), but keeps a role given alone ("HNN Staff"), the only attribution there is;
+    - the site itself ("STERN.de", "Deutsche Welle" on dw.com; matched like titles'
+      site names, or by initials) is dropped when a person is named; agencies stay
+      beside persons ("Jane Doe, dpa").
     "Doe, Jane" gives two names: bylines written surname-first are rare enough not to
     guess at.
     """
@@ -392,30 +541,97 @@ def split_authors(raw: str | list[str] | None) -> list[str]:
     for value in values:
         if not isinstance(value, str):
             continue
-        for index, piece in enumerate(_AUTHOR_SPLIT.split(value)):
-            name = _clean_author(piece)
-            if not name or (index > 0 and _is_descriptor(name)):
-                continue
-            key = name.casefold()
-            if key not in seen:
-                seen.add(key)
-                names.append(name)
-    return names
+        for index, piece in enumerate(split_names(html.unescape(value))):
+            for name in _clean_author(piece, first=index == 0):
+                key = name.casefold()
+                if key not in seen:
+                    seen.add(key)
+                    names.append(name)
+    return _without_site_beside_persons(names, site_name, domain)
 
 
-def _clean_author(piece: str) -> str | None:
+def _without_site_beside_persons(
+    names: list[str], site_name: str | None, domain: str | None
+) -> list[str]:
+    if len(names) < 2:
+        return names
+    is_site = _site_matcher(site_name, domain)
+    persons = [n for n in names if not is_agency(n) and not is_site(n)]
+    if not persons:
+        return names  # an organisation is the only credit there is
+    return [n for n in names if is_agency(n) or not is_site(n)]
+
+
+def _site_matcher(site_name: str | None, domain: str | None) -> Callable[[str], bool]:
+    """A test for credits that name the site itself (as titles' site names are matched,
+    or by the initials of its words: "Deutsche Welle" on dw.com)."""
+    keys, labels = _site_keys(site_name, domain)
+
+    def is_site(name: str) -> bool:
+        if _is_site(name, keys, labels):
+            return True
+        words = [w for w in re.split(r"[\s-]+", name) if w]
+        initials = "".join(w[0] for w in words).casefold()
+        return len(words) > 1 and initials in labels
+
+    return is_site
+
+
+def _clean_author(piece: str, first: bool = True) -> list[str]:
+    """The name in one piece of a byline (and an agency credited in trailing
+    parentheses), or nothing; a piece after the first that is only a role or a degree
+    ("Staff Writer", "MS") is nothing."""
     if _NOT_AUTHOR.match(piece.strip()):
-        return None
+        return []
     text = _HANDLE.sub(" ", _URL.sub(" ", _EMAIL.sub(" ", piece)))
     text = " ".join(_EMPTY_PARENS.sub(" ", text).split())
+    extra: list[str] = []
+    trailing = _TRAILING_PARENS.search(text)
+    if trailing and trailing.start() > 0:
+        text = text[: trailing.start()]
+        if is_agency(trailing.group(1)):
+            extra.append(trailing.group(1))
     previous = None
     while previous != text:  # "By: Words by Jane" and other stacked prefixes
         previous = text
-        text = _AUTHOR_PREFIX.sub("", text).strip(" :-–—·•")
-    text = _TRAILING_DATE_WORD.sub("", text)
+        text = _WRITTEN_BY.sub("", _AUTHOR_PREFIX.sub("", text)).strip(" :-–—·•")
+        text = _SHORT_PREFIX.sub("", text)
+    text = _TRAILING_DATE_WORD.sub("", _TRAILING_UPDATE.sub("", _READ_MORE.sub("", text)))
+    if not first and _is_descriptor(text):
+        return extra
+    text = _without_trailing_role(text)
+    if _NOT_A_NAME.match(text):
+        return extra
+    if text.casefold() in _CONJUNCTIONS:
+        return extra
     if not text or len(text) > _MAX_AUTHOR_CHARS or not any(c.isalpha() for c in text):
-        return None
+        return extra
+    return [text, *extra]
+
+
+def _without_trailing_role(text: str) -> str:
+    """ "Keith Barry Senior Autos Reporter" -> "Keith Barry": the name is kept from the
+    first two words on, the rest goes when it reads as a job title."""
+    words = text.split()
+    for start in range(2, len(words)):
+        if _TRAILING_ROLE.match(" ".join(words[start:])):
+            return " ".join(words[:start])
     return text
+
+
+def split_tags(raw: str | list[str] | None) -> list[str]:
+    """Tags one per element: values split on "," and ";", trimmed, duplicates dropped
+    ignoring case (the first spelling stays), in order; always a list."""
+    values = raw if isinstance(raw, list) else [raw]
+    tags: dict[str, str] = {}
+    for value in values:
+        if not isinstance(value, str):
+            continue
+        for piece in re.split(r"[,;]", value):
+            tag = " ".join(piece.split())
+            if tag:
+                tags.setdefault(tag.casefold(), tag)
+    return list(tags.values())
 
 
 # --------------------------------------------------------------------------- language

@@ -87,3 +87,9 @@ def page_metadata(
     metadata.filedate = date_params.get("max_date")
     metadata.clean_and_trim()
     return metadata
+
+
+def byline_author(tree: HtmlElement) -> str | None:
+    """The author trafilatura finds in the page's by-line elements (not its metadata),
+    for pages whose metadata credits only the site. Works on a copy (~1-3 ms)."""
+    return extract_author(tree)

@@ -38,6 +38,8 @@ from functools import lru_cache
 import justext
 from trafilatura.settings import JUSTEXT_LANGUAGES
 
+from tasks.normalise import split_names
+
 __all__ = ["CleanText", "clean_text"]
 
 log = logging.getLogger(__name__)
@@ -404,7 +406,6 @@ _ROLE = re.compile(
 _REPORTING = re.compile(
     r"^\(?(?:additional )?(?:reporting|writing|research)\s+by\s+(?P<names>[^;()]+)", _I
 )
-_NAME_SPLIT = re.compile(r"\s*(?:,|;|&|\||•|·|\band\b)\s*", _I)
 _PLACE_SUFFIX = re.compile(r"\s+in\s+[A-Z].*$")
 _NAME_PARTICLES = frozenset(
     {"de", "da", "di", "del", "della", "van", "von", "der", "den", "la", "le", "du", "bin", "al"}
@@ -417,7 +418,7 @@ _NAME_STRIP = _PUNCT.replace(".", "").replace("'", "") + " "  # keep "J." and "O
 def _names(part: str) -> list[str] | None:
     """Split a credit into names; None unless every piece looks like a name or an agency."""
     names = []
-    for piece in _NAME_SPLIT.split(_PLACE_SUFFIX.sub("", part.strip())):
+    for piece in split_names(_PLACE_SUFFIX.sub("", part.strip())):
         piece = piece.strip(_NAME_STRIP).rstrip(".")
         if not piece:
             continue

@@ -143,14 +143,15 @@ def _from_text(record: RawRecord) -> dict[str, Any]:
         raise _StageError("extract", "no_content", "no article paragraphs found in the text")
     canonical = normalise.canonical_url(record.url, [])
     text = normalise.paragraphs(cleaned.text)
+    domain = normalise.registered_domain(record.url)
     return {
         "url": record.url,
         "canonical_url": canonical,
-        "source_domain": normalise.registered_domain(record.url),
+        "source_domain": domain,
         "site_name": None,
         "title": cleaned.title,
         "description": None,
-        "authors": normalise.split_authors(cleaned.authors, None, record.url),
+        "authors": normalise.split_authors(cleaned.authors, None, domain),
         "published_at": None,
         "modified_at": None,
         "published_at_source": "none",

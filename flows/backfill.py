@@ -62,6 +62,7 @@ def backfill(
     batch_size: int = 200,
     doc_timeout: float = 60.0,
     dask_address: str | None = None,
+    keep_non_articles: bool = False,
 ) -> list[dict[str, Any]]:
     """Process every crawl date from `start` to `end` (inclusive) from `raw_root` into
     `output`, up to `max_concurrency` dates at once."""
@@ -75,6 +76,7 @@ def backfill(
         "batch_size": batch_size,
         "doc_timeout": doc_timeout,
         "dask_address": dask_address,
+        "keep_non_articles": keep_non_articles,
     }
     outcomes = {p.day: skipped_outcome(p.day, p.reason) for p in plans if not p.run}
     in_flight: deque[tuple[date, PrefectFuture]] = deque()

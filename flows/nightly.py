@@ -41,6 +41,7 @@ def nightly(
     sources: str | None = None,
     retries: int = 2,
     retry_delay_s: float = 600.0,
+    keep_non_articles: bool = False,
 ) -> dict[str, Any]:
     """Collect `sources` (a sources TOML, optional) into `raw_root` for `crawl_date`
     (default: yesterday, UTC), then process that raw partition into `output`."""
@@ -61,6 +62,7 @@ def nightly(
         batch_size=batch_size,
         doc_timeout=doc_timeout,
         dask_address=dask_address,
+        keep_non_articles=keep_non_articles,
     )
     create_markdown_artifact(
         nightly_markdown(record, top_sources(output, day)),

@@ -67,8 +67,10 @@ def extract_batch(batch: Batch, pool: WorkerPool, ctx: RunContext) -> BatchSumma
 # The same batch on a Dask worker: the driver's extraction pool cannot travel, so the
 # batch uses a pool owned by the Dask worker process (see process_batch_here).
 @task(name="extract-batch", task_run_name="batch-{batch.batch_no}", cache_policy=NO_CACHE)
-def extract_batch_here(batch: Batch, ctx: RunContext, doc_timeout: float) -> BatchSummary:
-    return process_batch_here(batch, ctx, doc_timeout)
+def extract_batch_here(
+    batch: Batch, ctx: RunContext, doc_timeout: float, keep_non_articles: bool = False
+) -> BatchSummary:
+    return process_batch_here(batch, ctx, doc_timeout, keep_non_articles=keep_non_articles)
 
 
 @flow(
@@ -88,20 +90,25 @@ def process(
     warc_since: str | None = None,
     warc_until: str | None = None,
     dask_address: str | None = None,
+    keep_non_articles: bool = False,
 ) -> dict[str, Any]:
     """Process the raw records in `input` as crawl date `crawl_date` into `output`.
 
     With `dask_address`, batches run on that Dask cluster; call the flow returned by
     `process_flow(dask_address)` so that the task runner matches. `warc_domains`,
     `warc_since`, `warc_until` (ISO 8601, naive = UTC): keep only those WARC records
-    (CC-NEWS backfills); see `tasks.load.WarcFilter`.
+    (CC-NEWS backfills); see `tasks.load.WarcFilter`. `keep_non_articles`: pages routed
+    as listings, products, forums... stay in articles with their page_type instead of
+    going to quarantine (extract/not_article).
     """
     orchestrator: dict[str, Any] = {"name": "prefect", "flow_run_id": str(flow_run.id)}
     submit: Submit = extract_batch.submit
     if dask_address:
         workers = workers or dask_cluster_threads(dask_address)
         orchestrator |= {"task_runner": "dask", "dask_address": dask_address}
-        submit = lambda batch, _pool, ctx: extract_batch_here.submit(batch, ctx, doc_timeout)  # noqa: E731
+        submit = lambda batch, _pool, ctx: extract_batch_here.submit(  # noqa: E731
+            batch, ctx, doc_timeout, keep_non_articles
+        )
     config = ProcessConfig(
         input=input,
         crawl_date=resolve_crawl_date(crawl_date),
@@ -110,6 +117,7 @@ def process(
         batch_size=batch_size,
         doc_timeout=doc_timeout,
         warc_filter=WarcFilter.from_options(warc_domains, warc_since, warc_until),
+        keep_non_articles=keep_non_articles,
     )
     record = run_process(
         config, submit=submit, progress=_report_progress, orchestrator=orchestrator

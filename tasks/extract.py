@@ -3,7 +3,9 @@
 Every HTML page is parsed exactly once (`trafilatura.load_html`); our own metadata
 (canonical links, dates with their time of day, JSON-LD) and trafilatura's
 (`tasks.pagemeta`: title, authors, site name, tags) are read from that tree, and the
-same tree goes to `trafilatura.bare_extraction` for the text, which works on a copy.
+same tree goes to `trafilatura.bare_extraction` (the seed, which works on a copy), to the
+block model that selects the text from it (`tasks.selection`) and to the page-type router
+(`tasks.pagetype`): non-articles become Failures (extract/not_article) unless kept.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from typing import Any
 import trafilatura
 from lxml.html import HtmlElement
 
-from tasks import normalise
+from tasks import normalise, pagetype
 from tasks.decode import DecodeError, decode_bytes
 from tasks.htmlmeta import read_page_meta
 from tasks.pagemeta import page_metadata
 from tasks.records import ExtractOptions, Failure, RawRecord, Stage
+from tasks.selection import seed_extraction, selected_text
 from tasks.textclean import clean_text
 
 # libxml2 stops nesting at this depth: deeper pages come back flattened or empty.
@@ -72,17 +75,20 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
         )
     except (TypeError, ValueError) as err:  # bare_extraction dropped such pages silently
         raise _StageError("extract", "metadata_failed", _one_line(err)) from err
-    extracted = trafilatura.bare_extraction(
-        tree,
-        url=record.url,
-        with_metadata=False,
-        include_comments=options.include_comments,
-        favor_precision=options.favor_precision,
-        include_tables=options.include_tables,
-    )
-    if extracted is None or not (extracted.text or "").strip():
+    extracted = seed_extraction(tree, record.url)
+    seed_text = extracted.text if extracted is not None else ""
+    if not (seed_text or "").strip():
         raise _no_content(tree)
-    document.text = extracted.text
+    selected, blocks = selected_text(tree, seed_text)
+    kind = pagetype.classify(tree, record.url, blocks)
+    if not kind.is_article and not options.keep_non_articles:
+        raise _StageError(
+            "extract",
+            "not_article",
+            f"page_type={kind.page_type} (article probability {kind.article_probability:.2f})",
+        )
+    # the model kept no block at all (rare: tiny pages): trafilatura's own text then
+    document.text = selected if selected.strip() else seed_text
 
     canonical = normalise.canonical_url(record.url, meta.declared_canonicals)
     domain = normalise.registered_domain(record.url or canonical)
@@ -109,6 +115,7 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
         "section": meta.section or _first(document.categories),
         "tags": _unique(document.tags or []),
         "text": text,
+        "page_type": kind.page_type,
         "charset": charset,
         "charset_source": charset_source,
     }
@@ -137,6 +144,9 @@ def _from_text(record: RawRecord) -> dict[str, Any]:
         "section": None,
         "tags": [],
         "text": text,
+        # plain text has no DOM, URL shape or metadata to route on: a text feed is taken to
+        # deliver articles, as before page types existed
+        "page_type": "article",
         "charset": charset,
         "charset_source": charset_source,
     }

@@ -26,6 +26,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Protocol
 
 from schemas import ARTICLES_SCHEMA_VERSION
+from tasks.treemodel import models_version
 from tasks.load import WarcFilter, iter_all, list_inputs
 from tasks.pool import WorkerPool
 from tasks.records import ExtractOptions, Failure, RawRecord
@@ -48,8 +49,11 @@ EXTRACT_HANDLER = "tasks.extract:extract_record"
 
 
 def pipeline_version() -> str:
-    """newsflow's version plus the extractor's: a new trafilatura can change every row."""
-    return f"{_version('newsflow')}+trafilatura.{_version('trafilatura')}"
+    """newsflow's version plus the extractor's and the shipped models' (content hashes of
+    tasks/models/*.json): a new trafilatura or a retrained model can change every row."""
+    return (
+        f"{_version('newsflow')}+trafilatura.{_version('trafilatura')}+models.{models_version()}"
+    )
 
 
 def _version(package: str) -> str:
@@ -59,12 +63,15 @@ def _version(package: str) -> str:
         return "0+unknown"
 
 
-def extract_options(crawl_date: date, pipeline_version: str) -> ExtractOptions:
+def extract_options(
+    crawl_date: date, pipeline_version: str, keep_non_articles: bool = False
+) -> ExtractOptions:
     """What every extraction worker needs to know about the run."""
     return ExtractOptions(
         crawl_date=crawl_date,
         pipeline_version=pipeline_version,
         schema_version=ARTICLES_SCHEMA_VERSION,
+        keep_non_articles=keep_non_articles,
     )
 
 
@@ -82,6 +89,8 @@ class ProcessConfig:
     warc_filter: WarcFilter | None = None
     # input/output may be s3://bucket/prefix URIs; None: NEWSFLOW_S3_* and the AWS chain
     s3: S3Options | None = None
+    # keep pages routed as non-articles (tasks/pagetype.py) as rows instead of quarantine
+    keep_non_articles: bool = False
 
     @property
     def worker_count(self) -> int:
@@ -137,11 +146,15 @@ _HERE_POOLS_KEPT = 2
 
 
 def process_batch_here(
-    batch: Batch, ctx: RunContext, doc_timeout: float, workers: int = 1
+    batch: Batch,
+    ctx: RunContext,
+    doc_timeout: float,
+    workers: int = 1,
+    keep_non_articles: bool = False,
 ) -> BatchSummary:
     """`process_batch` in whatever process runs it (a Dask worker), with that process's
     own killable extraction pool; the driver's pool cannot travel over the network."""
-    options = extract_options(ctx.crawl_date, ctx.pipeline_version)
+    options = extract_options(ctx.crawl_date, ctx.pipeline_version, keep_non_articles)
     key = (options, doc_timeout, workers)
     with _HERE_POOLS_LOCK:
         pool = _HERE_POOLS.get(key)
@@ -202,7 +215,7 @@ def run_process(
     inputs = list_inputs(config.input, config.s3)
     load_counters: Counter[str] = Counter()
     summaries: list[BatchSummary] = []
-    options = extract_options(config.crawl_date, ctx.pipeline_version)
+    options = extract_options(config.crawl_date, ctx.pipeline_version, config.keep_non_articles)
     try:
         with WorkerPool(config.worker_count, EXTRACT_HANDLER, options, config.doc_timeout) as pool:
             items = iter_all(

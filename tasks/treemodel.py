@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -92,7 +94,28 @@ def models_version() -> str:
     )
 
 
-@cache
+# Where packaged_model() reads: tasks/models/, or the fold models of an out-of-fold
+# evaluation (benchmarks/quality.py, through `models_from`).
+_model_files: dict[str, Path] = {}
+
+
 def packaged_model(name: str) -> TreeModel:
     """A model shipped in tasks/models/, loaded once per process."""
-    return load_model(MODELS / f"{name}.json")
+    return _load_cached(_model_files.get(name, MODELS / f"{name}.json"))
+
+
+@cache
+def _load_cached(path: Path) -> TreeModel:
+    return load_model(path)
+
+
+@contextmanager
+def models_from(files: dict[str, Path]) -> Iterator[None]:
+    """Use other model files ({name: path}) instead of the shipped ones, for benchmarks."""
+    saved = dict(_model_files)
+    _model_files.update(files)
+    try:
+        yield
+    finally:
+        _model_files.clear()
+        _model_files.update(saved)

@@ -117,7 +117,8 @@ def newsflow_results(pages: list[BenchPage]) -> dict:
         files = {name: OOF / f"{name}-fold{k}.json" for name in ("blocks", "pagetype")}
         fold_pages = [p for p in pages if folds[p.page_id] == k]
         with models_from(files):
-            results |= _cached(f"newsflow-fold{k}", fold_pages, lambda p: pipeline_result(p, options))
+            run = lambda p: pipeline_result(p, options)  # noqa: E731
+            results |= _cached(f"newsflow-fold{k}", fold_pages, run)
     return results
 
 

@@ -69,9 +69,7 @@ def main() -> None:
     print(f"{'ms per page':28} {'median':>7} {'min':>7} {'max':>7}   ({args.rounds} rounds)")
     for step in steps:
         values = totals[step]
-        print(
-            f"{step:28} {statistics.median(values):7.2f} {min(values):7.2f} {max(values):7.2f}"
-        )
+        print(f"{step:28} {statistics.median(values):7.2f} {min(values):7.2f} {max(values):7.2f}")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import trafilatura
 from benchdata import (
     CACHE,
     BenchPage,
@@ -40,7 +41,6 @@ from benchdata import (
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import GroupKFold
 
-import trafilatura
 from tasks import blocks as blocks_module
 from tasks import pagetype as pagetype_module
 from tasks.blocks import BLOCK_FEATURES, Reference, block_features, page_blocks

@@ -4,9 +4,11 @@ by benchmarks/train_extractor.py) over every signal the page gives: JSON-LD `@ty
 `og:type`, the URL's shape and words, link density, repeated item blocks, prices, forms,
 code, and how much of the page trafilatura took as its main text.
 
-A page is routed out as a non-article only when the model's probability of "article" is
-below the threshold stored with the model (chosen inside the training folds so that about
-98.5 % of articles stay); its type is then the likeliest non-article class.
+A page without any URL (a bare file with no canonical link) is taken as an article: the
+model never saw such pages. Otherwise a page is routed out as a non-article only when the
+model's probability of "article" is below the threshold stored with the model (chosen
+inside the training folds so that about 98.5 % of articles stay); its type is then the
+likeliest non-article class.
 """
 
 from __future__ import annotations
@@ -66,7 +68,9 @@ _CUES = {
     "reply": re.compile(r"\b(reply|replies|quote|posted by|joined|posts:|views)\b"),
     "read_more": re.compile(r"\b(read more|continue reading|view all|see all|load more)\b"),
     "byline": re.compile(r"\b(by [A-Z]|published|updated)\b", re.IGNORECASE),
-    "contact": re.compile(r"\b(contact us|get a quote|book (a|an|now)|call us|free consultation)\b"),
+    "contact": re.compile(
+        r"\b(contact us|get a quote|book (a|an|now)|call us|free consultation)\b"
+    ),
     "code": re.compile(r"\b(parameters|returns|example|install|npm|pip|import)\b"),
 }
 
@@ -130,7 +134,7 @@ def router_features(root: HtmlElement, url: str | None, page: PageBlocks) -> lis
         float(last.count("-")),
         1.0 if path.endswith("/") else 0.0,
         1.0 if parts.query else 0.0,
-        1.0 if not segments else 0.0,
+        1.0 if not segments and url else 0.0,  # a site's front page; no URL: unknown
     ]
 
     counts = [len(w) for w in page.words]
@@ -186,6 +190,11 @@ def router_model() -> TreeModel:
 def classify(
     root: HtmlElement, url: str | None, page: PageBlocks, model: TreeModel | None = None
 ) -> PageType:
+    if not url:
+        # trained on pages with URLs only, and a URL's shape is one of its strongest signals:
+        # a page known by no URL at all (a bare file without a canonical link) stays an
+        # article, as plain-text records do
+        return PageType("article", 1.0)
     model = model or router_model()
     probabilities = model.probabilities(np.asarray([router_features(root, url, page)]))[0]
     return decide(probabilities, model)

@@ -26,11 +26,11 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Protocol
 
 from schemas import ARTICLES_SCHEMA_VERSION
-from tasks.treemodel import models_version
 from tasks.load import WarcFilter, iter_all, list_inputs
 from tasks.pool import WorkerPool
 from tasks.records import ExtractOptions, Failure, RawRecord
 from tasks.storage import S3Options, open_storage
+from tasks.treemodel import models_version
 from tasks.write import (
     RunContext,
     articles_table,
@@ -51,9 +51,7 @@ EXTRACT_HANDLER = "tasks.extract:extract_record"
 def pipeline_version() -> str:
     """newsflow's version plus the extractor's and the shipped models' (content hashes of
     tasks/models/*.json): a new trafilatura or a retrained model can change every row."""
-    return (
-        f"{_version('newsflow')}+trafilatura.{_version('trafilatura')}+models.{models_version()}"
-    )
+    return f"{_version('newsflow')}+trafilatura.{_version('trafilatura')}+models.{models_version()}"
 
 
 def _version(package: str) -> str:

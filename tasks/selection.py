@@ -8,6 +8,11 @@ the seed kept; the model (`tasks/models/blocks.json`, trained and evaluated out-
 benchmarks/train_extractor.py) scores every block from those seed features and its DOM
 features (link density, stop words, tag, depth, position, class/id words, neighbours).
 Blocks scoring at least 0.5 are kept, in page order, one paragraph each.
+
+The pipeline uses the selected blocks only for pages the router classifies as
+non-articles (kept with --keep-non-articles): out-of-fold the model beat trafilatura on
+listings, collections, products and services but not on articles (see
+docs/architecture.md, "Text selection and page routing").
 """
 
 from __future__ import annotations

@@ -110,6 +110,8 @@ def _cached(name: str, pages: list[BenchPage], run: Callable[[BenchPage], dict])
 
 
 def newsflow_results(pages: list[BenchPage]) -> dict:
+    if not (OOF / "folds.json").exists():
+        sys.exit("no fold models: run `python benchmarks/train_extractor.py --no-write` first")
     folds = json.loads((OOF / "folds.json").read_text())
     options = extract_options(date(2025, 1, 1), "benchmark", keep_non_articles=True)
     results: dict = {}

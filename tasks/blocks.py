@@ -248,13 +248,21 @@ class Block:
 
 
 def _hint_bits(element: HtmlElement) -> int:
-    names = (element.get("class") or "") + " " + (element.get("id") or "")
-    if not names.strip():
+    attributes = element.attrib
+    names = attributes.get("class", "") + " " + attributes.get("id", "")
+    if names == " ":
         return 0
-    bits = 0
-    for word in _CLASS_WORD.findall(names.lower()):
-        bits |= _HINT_BITS.get(word, 0)  # "article-body" gives article and body
+    bits = _names_bits.get(names)
+    if bits is None:  # class names repeat all over a page: parse each spelling once
+        bits = 0
+        for word in _CLASS_WORD.findall(names.lower()):
+            bits |= _HINT_BITS.get(word, 0)  # "article-body" gives article and body
+        if len(_names_bits) < 50_000:
+            _names_bits[names] = bits
     return bits
+
+
+_names_bits: dict[str, int] = {}
 
 
 def segment(root: HtmlElement) -> list[Block]:
@@ -317,7 +325,7 @@ def tokens(text: str) -> list[str]:
 
 
 def trigram_set(words: list[str]) -> set[tuple[str, ...]]:
-    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+    return set(zip(words, words[1:], words[2:], strict=False))
 
 
 def coverage(words: list[str], grams: set[tuple[str, ...]], joined: str) -> float:
@@ -327,7 +335,7 @@ def coverage(words: list[str], grams: set[tuple[str, ...]], joined: str) -> floa
         return 0.0
     if len(words) < 3:
         return 1.0 if f" {' '.join(words)} " in joined else 0.0
-    hits = sum(1 for i in range(len(words) - 2) if tuple(words[i : i + 3]) in grams)
+    hits = sum(gram in grams for gram in zip(words, words[1:], words[2:], strict=False))
     return hits / (len(words) - 2)
 
 

@@ -66,7 +66,7 @@ def pipeline_result(page: BenchPage, options: ExtractOptions) -> dict:
 
 
 def readability_text(page: BenchPage) -> str:
-    summary = ReadabilityDocument(decoded(page)).summary()
+    summary = ReadabilityDocument(trafilatura.load_html(decoded(page))).summary()
     return lxml.html.fromstring(summary).text_content() if summary.strip() else ""
 
 

@@ -35,7 +35,10 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# out-of-fold: the fold models come from the training script (scikit-learn: `bench` extra)
 bench-quality: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	test -f benchmarks/.cache/oof/folds.json || $(BIN)/python benchmarks/train_extractor.py --no-write
 	$(BIN)/python benchmarks/quality.py
 
 bench-throughput: $(STAMP)

@@ -1,58 +1,199 @@
-"""Extraction quality of the pipeline's own extraction on the ScrapingHub benchmark.
+"""Extraction quality and page-type routing: newsflow against trafilatura, readability and
+jusText on ScrapingHub (181 articles, token-shingle F1) and WCXB dev (1,497 pages in 7
+page types, word F1 macro per page), in one table.
 
-Runs every benchmark page through `tasks.extract.extract_record` (exactly what the
-pipeline's workers do: decode, one parse, trafilatura with our settings, normalisation)
-and, for reference in the same run, trafilatura's `extract()` with its defaults.
-Prints precision / recall / F1 / accuracy with the benchmark's token-shingle metric.
+newsflow's figures are out-of-fold: every page goes through `tasks.extract.extract_record`
+(exactly what the pipeline's workers do) with the models of the fold that held its domain
+out (benchmarks/.cache/oof/*-fold<k>.json, written by benchmarks/train_extractor.py, which
+must have run first). Texts are taken with keep_non_articles on, so that text quality and
+routing are measured separately; the routing columns use the router's decisions.
 
-    python benchmarks/quality.py            # target: F1 >= 0.960
+    python benchmarks/train_extractor.py && python benchmarks/quality.py
+    python benchmarks/quality.py --scrapinghub-only   # the former ScrapingHub-only table
+
+Per-page outputs and timings are cached in benchmarks/.cache/ (per trafilatura version;
+delete quality-newsflow-*.json after retraining). ms/page is the mean wall time per page
+of the first (uncached) run of each extractor, on a shared machine: indicative only.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import sys
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import justext  # noqa: E402
+import lxml.html  # noqa: E402
 import trafilatura  # noqa: E402
-from corpus import pages  # noqa: E402
-from shingle_f1 import score  # noqa: E402
+from benchdata import (  # noqa: E402
+    CACHE,
+    BenchPage,
+    all_pages,
+    decoded,
+    scrapinghub_f1,
+    wcxb_scores,
+)
+from trafilatura.readability_lxml import Document as ReadabilityDocument  # noqa: E402
 
 from tasks.extract import extract_record  # noqa: E402
 from tasks.pipeline import extract_options  # noqa: E402
 from tasks.records import ExtractOptions, RawRecord  # noqa: E402
+from tasks.treemodel import models_from  # noqa: E402
+
+OOF = CACHE / "oof"
+PAGE_TYPES = ("article", "service", "product", "collection", "forum", "listing", "documentation")
 
 
-def pipeline_text(url: str, html: bytes, options: ExtractOptions) -> str:
+def pipeline_result(page: BenchPage, options: ExtractOptions) -> dict:
     record = RawRecord(
-        source_uri=url, input_format="html", content_kind="html", content=html, url=url
+        source_uri=page.page_id,
+        input_format="html",
+        content_kind="html",
+        content=page.html,
+        url=page.url or None,
     )
     result = extract_record(record, options)
-    return result["text"] if isinstance(result, dict) else ""
+    if isinstance(result, dict):
+        return {"text": result["text"], "page_type": result["page_type"]}
+    return {"text": "", "page_type": "article", "failure": result.error_type}
+
+
+def readability_text(page: BenchPage) -> str:
+    summary = ReadabilityDocument(trafilatura.load_html(decoded(page))).summary()
+    return lxml.html.fromstring(summary).text_content() if summary.strip() else ""
+
+
+def justext_text(page: BenchPage) -> str:
+    paragraphs = justext.justext(page.html, justext.get_stoplist("English"))
+    return "\n\n".join(p.text for p in paragraphs if not p.is_boilerplate)
+
+
+# row name: (cache key, extractor)
+BASELINES: dict[str, tuple[str, Callable[[BenchPage], str]]] = {
+    "trafilatura defaults": (
+        "trafilatura-defaults",
+        lambda p: trafilatura.extract(p.html, url=p.url or None) or "",
+    ),
+    "trafilatura precision": (
+        "trafilatura-precision",
+        lambda p: trafilatura.extract(p.html, url=p.url or None, favor_precision=True) or "",
+    ),
+    "readability (trafilatura port)": ("readability", readability_text),
+    "jusText (English stoplist)": ("justext", justext_text),
+}
+
+
+def _cached(name: str, pages: list[BenchPage], run: Callable[[BenchPage], dict]) -> dict:
+    """{page_id: result dict with "ms"}: computed once per trafilatura version."""
+    CACHE.mkdir(exist_ok=True)
+    path = CACHE / f"quality-{name}-trafilatura{trafilatura.__version__}.json"
+    done = json.loads(path.read_text()) if path.exists() else {}
+    for page in pages:
+        if page.page_id in done:
+            continue
+        started = time.perf_counter()
+        try:
+            result = run(page)
+        except Exception as err:  # a baseline crashing on one page scores it as empty
+            result = {"text": "", "error": type(err).__name__}
+        result["ms"] = (time.perf_counter() - started) * 1000
+        done[page.page_id] = result
+    path.write_text(json.dumps(done))
+    return done
+
+
+def newsflow_results(pages: list[BenchPage]) -> dict:
+    if not (OOF / "folds.json").exists():
+        sys.exit("no fold models: run `python benchmarks/train_extractor.py --no-write` first")
+    folds = json.loads((OOF / "folds.json").read_text())
+    options = extract_options(date(2025, 1, 1), "benchmark", keep_non_articles=True)
+    results: dict = {}
+    for k in sorted(set(folds.values())):
+        files = {name: OOF / f"{name}-fold{k}.json" for name in ("blocks", "pagetype")}
+        fold_pages = [p for p in pages if folds[p.page_id] == k]
+        with models_from(files):
+            run = lambda p: pipeline_result(p, options)  # noqa: E731
+            results |= _cached(f"newsflow-fold{k}", fold_pages, run)
+    return results
+
+
+# --------------------------------------------------------------------------- columns
+# one function per column group: each returns {header: formatted cell}
+
+
+def scrapinghub_columns(pages: list[BenchPage], results: dict) -> dict[str, str]:
+    texts = {k: v["text"] for k, v in results.items()}
+    return {"SH F1": f"{scrapinghub_f1(pages, texts):.3f}"}
+
+
+def wcxb_columns(pages: list[BenchPage], results: dict) -> dict[str, str]:
+    scores = wcxb_scores(pages, {k: v["text"] for k, v in results.items()})
+    cells = {kind[:7]: f"{scores.get(kind, 0.0):.3f}" for kind in PAGE_TYPES}
+    cells["WCXB all"] = f"{scores['all']:.3f}"
+    return cells
+
+
+def routing_columns(pages: list[BenchPage], results: dict) -> dict[str, str]:
+    wcxb = [p for p in pages if p.dataset == "wcxb"]
+    if not all("page_type" in results[p.page_id] for p in wcxb):
+        return {"art kept": "—", "non-art out": "—"}  # an extractor without a router
+    articles = [p for p in wcxb if p.page_type == "article"]
+    others = [p for p in wcxb if p.page_type != "article"]
+    kept = sum(results[p.page_id]["page_type"] == "article" for p in articles) / len(articles)
+    out = sum(results[p.page_id]["page_type"] != "article" for p in others) / len(others)
+    return {"art kept": f"{kept:.1%}", "non-art out": f"{out:.1%}"}
+
+
+def speed_columns(pages: list[BenchPage], results: dict) -> dict[str, str]:
+    ms = [results[p.page_id]["ms"] for p in pages]
+    return {"ms/page": f"{sum(ms) / len(ms):.0f}"}
+
+
+COLUMN_GROUPS = (scrapinghub_columns, wcxb_columns, routing_columns, speed_columns)
+
+
+def print_table(rows: list[tuple[str, dict[str, str]]]) -> None:
+    headers = list(rows[0][1])
+    widths = {h: max(len(h), *(len(cells[h]) for _, cells in rows)) for h in headers}
+    print(f"{'':32} " + " ".join(f"{h:>{widths[h]}}" for h in headers))
+    for name, cells in rows:
+        print(f"{name:32} " + " ".join(f"{cells[h]:>{widths[h]}}" for h in headers))
 
 
 def main() -> None:
-    corpus = pages()
-    options = extract_options(date(2025, 1, 1), "benchmark")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--scrapinghub-only", action="store_true", help="only the 181 ScrapingHub pages"
+    )
+    args = parser.parse_args()
+    pages = all_pages()
+    if args.scrapinghub_only:
+        pages = [p for p in pages if p.dataset == "scrapinghub"]
+        global COLUMN_GROUPS
+        COLUMN_GROUPS = (scrapinghub_columns, speed_columns)
+    runs = {"newsflow (out-of-fold)": newsflow_results(pages)}
+    for name, (key, extract) in BASELINES.items():
+        runs[name] = _cached(key, pages, _text(extract))
     rows = []
-    for name, extract in (
-        ("trafilatura extract() defaults", lambda p: trafilatura.extract(p.html, url=p.url) or ""),
-        ("newsflow pipeline extraction", lambda p: pipeline_text(p.url, p.html, options)),
-    ):
-        started = time.perf_counter()
-        predicted = [extract(p) for p in corpus]
-        elapsed = time.perf_counter() - started
-        result = score(zip(predicted, (p.truth for p in corpus), strict=True))
-        rows.append((name, result, len(corpus) / elapsed))
-    print(f"{'':34} {'precision':>9} {'recall':>7} {'F1':>6} {'accuracy':>8} {'docs/s':>7}")
-    for name, s, rate in rows:
-        scores = f"{s.precision:9.3f} {s.recall:7.3f} {s.f1:6.3f} {s.accuracy:8.3f}"
-        print(f"{name:34} {scores} {rate:7.1f}")
-    print(f"pages: {rows[0][1].pages}")
+    for name, results in runs.items():
+        cells: dict[str, str] = {}
+        for group in COLUMN_GROUPS:
+            cells |= group(pages, results)
+        rows.append((name, cells))
+    print_table(rows)
+    print(f"pages: {sum(p.dataset == 'scrapinghub' for p in pages)} ScrapingHub, "
+          f"{sum(p.dataset == 'wcxb' for p in pages)} WCXB dev")  # fmt: skip
+
+
+def _text(extract: Callable[[BenchPage], str]) -> Callable[[BenchPage], dict]:
+    return lambda page: {"text": extract(page)}
 
 
 if __name__ == "__main__":

@@ -90,6 +90,7 @@ def synthesise(day: date, n: int, rng: np.random.Generator, vocab: np.ndarray) -
                 "section": "news",
                 "tags": [str(w) for w in words[:3]],
                 "text": text,
+                "page_type": "article",
                 "word_count": int(lengths[i]),
                 "content_hash": text_hash,
                 "simhash": int(rng.integers(0, 2**63)),  # random: not part of these queries

@@ -64,6 +64,7 @@ def article(n: int, rng: random.Random) -> dict:
         "section": "News",
         "tags": ["x", "y"],
         "text": text,
+        "page_type": "article",
         "word_count": len(text.split()),
         "content_hash": f"{n:032x}",
         "simhash": n,
@@ -74,7 +75,7 @@ def article(n: int, rng: random.Random) -> dict:
         "charset_source": "http",
         "crawl_date": DAY,
         "pipeline_version": "bench",
-        "schema_version": 1,
+        "schema_version": 2,
     }
 
 

@@ -65,6 +65,7 @@ def backfill(
     dask_address: str | None = None,
     allow_empty: bool = False,
     worker_memory_mb: int | None = None,
+    keep_non_articles: bool = False,
 ) -> list[dict[str, Any]]:
     """Process every crawl date from `start` to `end` (inclusive) from `raw_root` into
     `output`, up to `max_concurrency` dates at once. `allow_empty`: let a date without
@@ -82,6 +83,7 @@ def backfill(
         "dask_address": dask_address,
         "allow_empty": allow_empty,
         "worker_memory_mb": worker_memory_mb,
+        "keep_non_articles": keep_non_articles,
     }
     outcomes = {p.day: skipped_outcome(p.day, p.reason) for p in plans if not p.run}
     in_flight: deque[tuple[date, PrefectFuture]] = deque()

@@ -103,6 +103,15 @@ def process(
         typer.Option(help="Run the batch tasks on this Dask scheduler (tcp://host:port)."),
     ] = None,
     s3_endpoint: S3Endpoint = None,
+    keep_non_articles: Annotated[
+        bool,
+        typer.Option(
+            "--keep-non-articles",
+            help="Keep pages classified as listing, collection, forum, product, "
+            "documentation or service as article rows (column page_type) instead of "
+            "quarantining them as extract/not_article.",
+        ),
+    ] = False,
 ) -> None:
     """Process INPUT as the raw records of one crawl date into OUTPUT."""
     from tasks.pool import start_forkserver
@@ -141,6 +150,7 @@ def process(
         "warc_domains": domain,
         "warc_since": warc_since,
         "warc_until": warc_until,
+        "keep_non_articles": keep_non_articles,
     }
     with _progress() as bar:
         task_id = bar.add_task("records", total=None)

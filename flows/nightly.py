@@ -44,6 +44,7 @@ def nightly(
     retry_delay_s: float = 600.0,
     allow_empty: bool = False,
     worker_memory_mb: int | None = None,
+    keep_non_articles: bool = False,
 ) -> dict[str, Any]:
     """Collect `sources` (a sources TOML, optional) into `raw_root` for `crawl_date`
     (default: yesterday, UTC), then process that raw partition into `output`.
@@ -69,6 +70,7 @@ def nightly(
         dask_address=dask_address,
         allow_empty=allow_empty,
         worker_memory_mb=worker_memory_mb,
+        keep_non_articles=keep_non_articles,
     )
     create_markdown_artifact(
         nightly_markdown(record, top_sources(output, day)),

@@ -67,9 +67,19 @@ def extract_batch(batch: Batch, pool: WorkerPool, ctx: RunContext) -> BatchSumma
 # batch uses a pool owned by the Dask worker process (see process_batch_here).
 @task(name="extract-batch", task_run_name="batch-{batch.batch_no}", cache_policy=NO_CACHE)
 def extract_batch_here(
-    batch: Batch, ctx: RunContext, doc_timeout: float, worker_memory_mb: int | None
+    batch: Batch,
+    ctx: RunContext,
+    doc_timeout: float,
+    worker_memory_mb: int | None,
+    keep_non_articles: bool = False,
 ) -> BatchSummary:
-    return process_batch_here(batch, ctx, doc_timeout, worker_memory_mb=worker_memory_mb)
+    return process_batch_here(
+        batch,
+        ctx,
+        doc_timeout,
+        worker_memory_mb=worker_memory_mb,
+        keep_non_articles=keep_non_articles,
+    )
 
 
 @flow(
@@ -91,6 +101,7 @@ def process(
     dask_address: str | None = None,
     allow_empty: bool = False,
     worker_memory_mb: int | None = None,
+    keep_non_articles: bool = False,
 ) -> dict[str, Any]:
     """Process the raw records in `input` as crawl date `crawl_date` into `output`.
 
@@ -99,6 +110,8 @@ def process(
     `warc_since`, `warc_until` (ISO 8601, naive = UTC): keep only those WARC records
     (CC-NEWS backfills); see `tasks.load.WarcFilter`. `allow_empty`: let a run without
     articles replace a date with committed articles (refused by default).
+    `keep_non_articles`: pages routed as listings, products, forums... stay in articles
+    with their page_type instead of going to quarantine (extract/not_article).
     `worker_memory_mb`: per-worker memory limit (default: see tasks.pool).
     """
     # options are checked before anything starts (ValueError: the flow run fails at once)
@@ -112,6 +125,7 @@ def process(
         warc_filter=WarcFilter.from_options(warc_domains, warc_since, warc_until),
         allow_empty=allow_empty,
         worker_memory_mb=worker_memory_mb,
+        keep_non_articles=keep_non_articles,
     )
     orchestrator: dict[str, Any] = {"name": "prefect", "flow_run_id": str(flow_run.id)}
     submit: Submit = extract_batch.submit
@@ -119,7 +133,7 @@ def process(
         config.workers = workers or dask_cluster_threads(dask_address)
         orchestrator |= {"task_runner": "dask", "dask_address": dask_address}
         submit = lambda batch, _pool, ctx: extract_batch_here.submit(  # noqa: E731
-            batch, ctx, config.doc_timeout, worker_memory_mb
+            batch, ctx, config.doc_timeout, worker_memory_mb, keep_non_articles
         )
     record = run_process(
         config, submit=submit, progress=_report_progress, orchestrator=orchestrator

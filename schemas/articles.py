@@ -1,8 +1,8 @@
-"""Articles table, schema version 1. Column meanings live in docs/data-dictionary.md."""
+"""Articles table, schema version 2. Column meanings live in docs/data-dictionary.md."""
 
 import pyarrow as pa
 
-ARTICLES_SCHEMA_VERSION = 1
+ARTICLES_SCHEMA_VERSION = 2
 
 _UTC_US = pa.timestamp("us", tz="UTC")
 
@@ -23,6 +23,7 @@ ARTICLES_SCHEMA = pa.schema(
         pa.field("section", pa.string()),
         pa.field("tags", pa.list_(pa.string())),
         pa.field("text", pa.string(), nullable=False),
+        pa.field("page_type", pa.string(), nullable=False),
         pa.field("word_count", pa.int32(), nullable=False),
         pa.field("content_hash", pa.string(), nullable=False),
         pa.field("simhash", pa.uint64(), nullable=False),
@@ -40,6 +41,9 @@ ARTICLES_SCHEMA = pa.schema(
         "newsflow.schema_version": str(ARTICLES_SCHEMA_VERSION),
     },
 )
+
+# Values `page_type` may take (tasks/pagetype.py PAGE_TYPES).
+PAGE_TYPES = ("article", "listing", "collection", "forum", "product", "documentation", "service")
 
 # Values `published_at_source` may take, most trustworthy first.
 PUBLISHED_AT_SOURCES = ("json-ld", "meta", "time-tag", "url", "text", "none")

@@ -32,6 +32,7 @@ from tasks.options import check_doc_timeout, parse_crawl_date
 from tasks.pool import WorkerPool, check_worker_memory_mb, default_worker_memory_mb
 from tasks.records import DECODE_NOTES_KEY, ExtractOptions, Failure, RawRecord
 from tasks.storage import S3Options, open_storage
+from tasks.treemodel import models_version
 from tasks.write import (
     RunContext,
     articles_table,
@@ -50,8 +51,9 @@ EXTRACT_HANDLER = "tasks.extract:extract_record"
 
 
 def pipeline_version() -> str:
-    """newsflow's version plus the extractor's: a new trafilatura can change every row."""
-    return f"{_version('newsflow')}+trafilatura.{_version('trafilatura')}"
+    """newsflow's version plus the extractor's and the shipped models' (content hashes of
+    tasks/models/*.json): a new trafilatura or a retrained model can change every row."""
+    return f"{_version('newsflow')}+trafilatura.{_version('trafilatura')}+models.{models_version()}"
 
 
 def _version(package: str) -> str:
@@ -61,12 +63,15 @@ def _version(package: str) -> str:
         return "0+unknown"
 
 
-def extract_options(crawl_date: date, pipeline_version: str) -> ExtractOptions:
+def extract_options(
+    crawl_date: date, pipeline_version: str, keep_non_articles: bool = False
+) -> ExtractOptions:
     """What every extraction worker needs to know about the run."""
     return ExtractOptions(
         crawl_date=crawl_date,
         pipeline_version=pipeline_version,
         schema_version=ARTICLES_SCHEMA_VERSION,
+        keep_non_articles=keep_non_articles,
     )
 
 
@@ -90,6 +95,8 @@ class ProcessConfig:
     allow_empty: bool = False
     # address-space limit of one extraction worker; None: tasks.pool.default_worker_memory_mb
     worker_memory_mb: int | None = None
+    # keep pages routed as non-articles (tasks/pagetype.py) as rows instead of quarantine
+    keep_non_articles: bool = False
 
     def __post_init__(self) -> None:
         # checked before any work: a bad option must not cost a run (or quarantine everything)
@@ -172,11 +179,12 @@ def process_batch_here(
     doc_timeout: float,
     workers: int = 1,
     worker_memory_mb: int | None = None,
+    keep_non_articles: bool = False,
 ) -> BatchSummary:
     """`process_batch` in whatever process runs it (a Dask worker), with that process's
     own killable extraction pool; the driver's pool cannot travel over the network.
     `worker_memory_mb` None: the default for the machine the batch runs on."""
-    options = extract_options(ctx.crawl_date, ctx.pipeline_version)
+    options = extract_options(ctx.crawl_date, ctx.pipeline_version, keep_non_articles)
     memory_mb = worker_memory_mb or default_worker_memory_mb(workers)
     key = (options, doc_timeout, workers, memory_mb)
     with _HERE_POOLS_LOCK:
@@ -241,7 +249,7 @@ def run_process(
     inputs = list_inputs(config.input, config.s3, exclude=output_locations(output))
     load_counters: Counter[str] = Counter()
     summaries: list[BatchSummary] = []
-    options = extract_options(config.crawl_date, ctx.pipeline_version)
+    options = extract_options(config.crawl_date, ctx.pipeline_version, config.keep_non_articles)
     pool = WorkerPool(
         config.worker_count,
         EXTRACT_HANDLER,

@@ -51,14 +51,14 @@ class Failure:
 
 @dataclass(frozen=True, slots=True)
 class ExtractOptions:
-    """Settings every worker needs; chosen by measurement on the ScrapingHub benchmark
-    (benchmarks/quality.py): favor_precision without comments scores F1 0.964 vs 0.953."""
+    """Settings every worker needs. The text-selection settings are no longer options: the
+    block model (tasks/selection.py) was trained on one fixed trafilatura configuration."""
 
     crawl_date: date
     pipeline_version: str
     # schemas.ARTICLES_SCHEMA_VERSION, passed in: importing schemas (pyarrow, ~0.4 s)
     # into the extraction workers would only slow their start
     schema_version: int
-    favor_precision: bool = True
-    include_comments: bool = False
-    include_tables: bool = True
+    # keep pages the router classifies as non-articles (listing, product, ...) as article
+    # rows with their page_type, instead of quarantining them as extract/not_article
+    keep_non_articles: bool = False

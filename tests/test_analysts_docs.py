@@ -70,4 +70,4 @@ def test_every_recipe_runs_and_returns_the_documented_types(
     expected_rows = sum(r["counts"]["articles"] for r in analyst_data.runs[1:])
     assert len(namespace["articles_df"]) == expected_rows
     assert len(namespace["committed"].files) == 2
-    assert namespace["versions"] == {b"1"}
+    assert namespace["versions"] == {b"2"}

@@ -357,3 +357,52 @@ def test_a_crash_during_the_write_leaves_the_old_partition(backend, monkeypatch)
     assert backend.files("articles", DAY) == before
     assert backend.staging() == []
     assert len(backend.run_records()) == 1
+
+
+# --- page types ----------------------------------------------------------------------
+
+
+def _wcxb_page(page_type: str) -> tuple[str, dict]:
+    """A real WCXB page of this type from tests/data/wcxb (see its README)."""
+    pages = json.loads((DATA / "wcxb" / "pages.json").read_text(encoding="utf-8"))
+    return next((name, p) for name, p in sorted(pages.items()) if p["page_type"] == page_type)
+
+
+def _raw_with_a_listing_and_an_article(tmp_path: Path) -> tuple[Path, dict]:
+    name, page = _wcxb_page("listing")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(BOILERPLATE_HTML, raw / "article.html")
+    lines = [{"url": page["url"], "html": gzip.decompress((DATA / "wcxb" / name).read_bytes())}]
+    lines[0]["html"] = lines[0]["html"].decode("utf-8", errors="replace")
+    (raw / "listing.jsonl").write_text(json.dumps(lines[0]) + "\n", encoding="utf-8")
+    return raw, page
+
+
+def test_a_non_article_page_is_quarantined_with_its_type(tmp_path: Path) -> None:
+    raw, page = _raw_with_a_listing_and_an_article(tmp_path)
+    record = run_local(raw, tmp_path / "out", workers=1)
+    assert_accounts_close(record)
+    assert record["counts"]["records_in"] == 2
+    [row] = articles(tmp_path / "out")
+    assert row["page_type"] == "article" and row["title"].startswith("Trump and Putin")
+    [bad] = quarantine(tmp_path / "out")
+    assert (bad["stage"], bad["error_type"]) == ("extract", "not_article")
+    assert "page_type=listing" in bad["error_message"]
+    assert bad["url"] == page["url"]
+
+
+def test_keep_non_articles_keeps_the_page_with_its_type(tmp_path: Path) -> None:
+    raw, page = _raw_with_a_listing_and_an_article(tmp_path)
+    record = run_local(raw, tmp_path / "out", workers=1, keep_non_articles=True)
+    assert_accounts_close(record)
+    rows = {r["url"]: r for r in articles(tmp_path / "out")}
+    assert len(rows) == 2 and not quarantine(tmp_path / "out")
+    assert rows[page["url"]]["page_type"] == "listing"
+    assert rows[page["url"]]["text"]
+
+
+def test_plain_text_records_are_articles(tmp_path: Path) -> None:
+    run_local(SAMPLE_TXT, tmp_path / "out", workers=1)
+    [row] = articles(tmp_path / "out")
+    assert row["page_type"] == "article"

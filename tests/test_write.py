@@ -49,6 +49,7 @@ def row(n: int, text: str | None = None, domain: str = "example.com") -> dict:
         "section": None,
         "tags": [],
         "text": body,
+        "page_type": "article",
         "word_count": len(body.split()),
         "content_hash": hashlib.blake2b(body.encode(), digest_size=16).hexdigest(),
         "simhash": n,
@@ -59,7 +60,7 @@ def row(n: int, text: str | None = None, domain: str = "example.com") -> dict:
         "charset_source": "http",
         "crawl_date": DAY,
         "pipeline_version": "test",
-        "schema_version": 1,
+        "schema_version": 2,
     }
 
 

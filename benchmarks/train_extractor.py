@@ -1,0 +1,314 @@
+"""Train the block-selection and page-type models, report their out-of-fold quality, and
+write the shipped models (trained on all pages) to tasks/models/.
+
+    pip install -e '.[bench]'
+    python benchmarks/train_extractor.py            # OOF report + tasks/models/*.json
+    python benchmarks/train_extractor.py --no-write # OOF report only
+
+Data: WCXB dev (1,497 pages, 7 page types) and ScrapingHub (181 articles), grouped 5-fold
+by registered domain (GroupKFold on the domain, pages sorted by id): a page is only ever
+scored by models whose training data held no page of its domain. The block keep-threshold
+(0.5) was fixed before training; the router's article threshold is chosen inside each
+training fold (inner grouped 4-fold) and, for the shipped model, on all data the same way.
+Everything is deterministic: sorted inputs, fixed seeds, no early stopping.
+
+Out-of-fold results (per-page texts, routing decisions, fold models) are written to
+benchmarks/.cache/oof/ for benchmarks/quality.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import pickle
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import trafilatura
+from benchdata import (
+    CACHE,
+    BenchPage,
+    all_pages,
+    cached_texts,
+    decoded,
+    scrapinghub_f1,
+    wcxb_scores,
+)
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.model_selection import GroupKFold
+
+from tasks import blocks as blocks_module
+from tasks import pagetype as pagetype_module
+from tasks.blocks import BLOCK_FEATURES, Reference, block_features, page_blocks
+from tasks.pagetype import PAGE_TYPES, ROUTER_FEATURES, decide, router_features
+from tasks.selection import KEEP_THRESHOLD, seed_extraction
+from tasks.treemodel import MODELS, TreeModel, model_from_dict
+
+FOLDS = 5
+SEED = 13
+BLOCK_DEPTH = 6
+ROUTER_DEPTH = 4
+ARTICLE_RECALL = 0.985  # share of training articles the router threshold keeps
+LABEL_COVERAGE = 0.5  # a block is content when half its word trigrams are in the truth
+OOF = CACHE / "oof"
+
+
+@dataclass(slots=True)
+class PageData:
+    page_id: str
+    block_rows: np.ndarray  # (blocks, BLOCK_FEATURES)
+    labels: np.ndarray  # (blocks,) 1 = main content
+    weights: np.ndarray  # (blocks,)
+    texts: list[str]
+    router_row: np.ndarray  # (ROUTER_FEATURES,)
+
+
+def seed_text(page: BenchPage) -> str:
+    tree = trafilatura.load_html(decoded(page))
+    if tree is None:
+        return ""
+    document = seed_extraction(tree, page.url or None)
+    return (document.text if document is not None else "") or ""
+
+
+def page_data(page: BenchPage, seed: str) -> PageData:
+    tree = trafilatura.load_html(decoded(page))
+    blocks = page_blocks(tree, seed)
+    truth = Reference(page.truth)
+    rows = np.asarray(block_features(blocks), dtype=np.float64).reshape(-1, len(BLOCK_FEATURES))
+    labels = np.asarray([truth.covers(w) >= LABEL_COVERAGE for w in blocks.words], dtype=int)
+    counts = np.asarray([len(w) for w in blocks.words], dtype=np.float64)
+    # every page weighs the same in total, as in the per-page macro F1
+    weights = counts / max(1.0, counts.sum()) * 100.0
+    router = np.asarray(router_features(tree, page.url or None, blocks), dtype=np.float64)
+    return PageData(page.page_id, rows, labels, weights, [b.text for b in blocks.blocks], router)
+
+
+def features(pages: list[BenchPage], seeds: dict[str, str]) -> dict[str, PageData]:
+    """Per-page features, cached until tasks/blocks.py or tasks/pagetype.py change."""
+    source = Path(blocks_module.__file__).read_bytes() + Path(pagetype_module.__file__).read_bytes()
+    key = hashlib.blake2b(source, digest_size=6).hexdigest()
+    path = CACHE / f"features-{key}.pkl"
+    if path.exists():
+        return pickle.loads(path.read_bytes())
+    started = time.perf_counter()
+    data = {p.page_id: page_data(p, seeds[p.page_id]) for p in pages}
+    print(f"features: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    path.write_bytes(pickle.dumps(data))
+    return data
+
+
+# --------------------------------------------------------------------------- models
+
+
+def _complete_tree(nodes: np.ndarray, depth: int) -> tuple[list[int], list[float], list[float]]:
+    feature = [0] * (2**depth - 1)
+    threshold = [1e308] * (2**depth - 1)  # unused splits: always left
+    leaf = [0.0] * (2**depth)
+
+    def fill(index: int, position: int, level: int) -> None:
+        node = nodes[index]
+        if node["is_leaf"]:
+            span = 2 ** (depth - level)
+            first = (position - (2**level - 1)) * span
+            leaf[first : first + span] = [float(node["value"])] * span
+            return
+        feature[position] = int(node["feature_idx"])
+        threshold[position] = float(node["num_threshold"])
+        fill(int(node["left"]), 2 * position + 1, level + 1)
+        fill(int(node["right"]), 2 * position + 2, level + 1)
+
+    fill(0, 0, 0)
+    return feature, threshold, leaf
+
+
+def export(
+    clf: HistGradientBoostingClassifier,
+    name: str,
+    feature_names: list[str],
+    classes: list[str],
+    depth: int,
+    extra: dict | None = None,
+) -> dict:
+    tree_class, split_feature, split_threshold, leaf_value = [], [], [], []
+    for iteration in clf._predictors:
+        for k, predictor in enumerate(iteration):
+            f, t, v = _complete_tree(predictor.nodes, depth)
+            tree_class.append(k)
+            split_feature.append(f)
+            split_threshold.append(t)
+            leaf_value.append(v)
+    return {
+        "name": name,
+        "features": feature_names,
+        "classes": classes,
+        "depth": depth,
+        "baseline": [float(v) for v in np.ravel(clf._baseline_prediction)],
+        "tree_class": tree_class,
+        "split_feature": split_feature,
+        "split_threshold": split_threshold,
+        "leaf_value": leaf_value,
+        "extra": extra or {},
+    }
+
+
+def train_blocks(data: list[PageData]) -> tuple[dict, TreeModel]:
+    x = np.concatenate([d.block_rows for d in data])
+    y = np.concatenate([d.labels for d in data])
+    w = np.concatenate([d.weights for d in data])
+    clf = HistGradientBoostingClassifier(
+        max_iter=60,
+        learning_rate=0.2,
+        max_depth=BLOCK_DEPTH,
+        max_leaf_nodes=32,
+        min_samples_leaf=40,
+        l2_regularization=1.0,
+        early_stopping=False,
+        random_state=SEED,
+    )
+    clf.fit(x, y, sample_weight=w)
+    exported = export(clf, "blocks", list(BLOCK_FEATURES), ["keep"], BLOCK_DEPTH)
+    model = model_from_dict(exported)
+    check = x[:: max(1, len(x) // 2000)]
+    expected = clf._raw_predict(check)[:, 0]
+    assert np.allclose(model.raw_scores(check)[:, 0], expected, atol=1e-9), "export mismatch"
+    return exported, model
+
+
+def _fit_router(x: np.ndarray, y: np.ndarray) -> HistGradientBoostingClassifier:
+    clf = HistGradientBoostingClassifier(
+        max_iter=80,
+        learning_rate=0.1,
+        max_depth=ROUTER_DEPTH,
+        max_leaf_nodes=15,
+        min_samples_leaf=10,
+        l2_regularization=1.0,
+        early_stopping=False,
+        random_state=SEED,
+    )
+    return clf.fit(x, y)
+
+
+def _router_dict(clf: HistGradientBoostingClassifier, threshold: float) -> dict:
+    classes = [PAGE_TYPES[int(c)] for c in clf.classes_]
+    return export(
+        clf,
+        "pagetype",
+        list(ROUTER_FEATURES),
+        classes,
+        ROUTER_DEPTH,
+        {"article_threshold": threshold},
+    )
+
+
+def train_router(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> tuple[dict, TreeModel]:
+    """The router, its article threshold chosen from inner out-of-fold probabilities."""
+    article = PAGE_TYPES.index("article")
+    inner = np.zeros(len(y))
+    for train, test in GroupKFold(n_splits=4).split(x, y, groups):
+        clf = _fit_router(x[train], y[train])
+        column = list(clf.classes_).index(article)
+        inner[test] = clf.predict_proba(x[test])[:, column]
+    article_scores = np.sort(inner[y == article])
+    threshold = float(article_scores[int((1 - ARTICLE_RECALL) * len(article_scores))])
+    clf = _fit_router(x, y)
+    exported = _router_dict(clf, threshold)
+    model = model_from_dict(exported)
+    assert np.allclose(model.probabilities(x), clf.predict_proba(x), atol=1e-9)
+    return exported, model
+
+
+# --------------------------------------------------------------------------- OOF
+
+
+def kept_text(data: PageData, model: TreeModel) -> str:
+    if not len(data.block_rows):
+        return ""
+    scores = model.probabilities(data.block_rows)
+    return "\n\n".join(t for t, s in zip(data.texts, scores, strict=True) if s >= KEEP_THRESHOLD)
+
+
+def fold_of(pages: list[BenchPage]) -> list[int]:
+    groups = np.asarray([p.domain for p in pages])
+    folds = [0] * len(pages)
+    for k, (_, test) in enumerate(GroupKFold(n_splits=FOLDS).split(groups, groups, groups)):
+        for i in test:
+            folds[i] = k
+    return folds
+
+
+def routing_rates(pages: list[BenchPage], routed: dict[str, str]) -> tuple[float, float]:
+    """(share of articles kept, share of non-articles routed out) over WCXB pages."""
+    articles = [p for p in pages if p.dataset == "wcxb" and p.page_type == "article"]
+    others = [p for p in pages if p.dataset == "wcxb" and p.page_type != "article"]
+    kept = sum(routed[p.page_id] == "article" for p in articles) / len(articles)
+    out = sum(routed[p.page_id] != "article" for p in others) / len(others)
+    return kept, out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--no-write", action="store_true", help="do not write tasks/models/")
+    args = parser.parse_args()
+
+    pages = all_pages()  # sorted: WCXB by id, then ScrapingHub by id
+    seeds = cached_texts("seed", pages, seed_text)
+    data = features(pages, seeds)
+    rows = [data[p.page_id] for p in pages]
+    folds = fold_of(pages)
+    groups = np.asarray([p.domain for p in pages])
+    x_router = np.stack([d.router_row for d in rows])
+    y_router = np.asarray([PAGE_TYPES.index(p.page_type) for p in pages])
+
+    OOF.mkdir(parents=True, exist_ok=True)
+    texts: dict[str, str] = {}
+    routed: dict[str, str] = {}
+    for k in range(FOLDS):
+        train = [i for i, f in enumerate(folds) if f != k]
+        test = [i for i, f in enumerate(folds) if f == k]
+        blocks_dict, blocks_model = train_blocks([rows[i] for i in train])
+        router_dict, router = train_router(x_router[train], y_router[train], groups[train])
+        _write(OOF / f"blocks-fold{k}.json", blocks_dict)
+        _write(OOF / f"pagetype-fold{k}.json", router_dict)
+        probabilities = router.probabilities(x_router[test])
+        for i, p in zip(test, probabilities, strict=True):
+            texts[pages[i].page_id] = kept_text(rows[i], blocks_model)
+            routed[pages[i].page_id] = decide(p, router).page_type
+        print(f"fold {k}: {len(test)} pages {time.strftime('%X')}", file=sys.stderr, flush=True)
+    (OOF / "texts.json").write_text(json.dumps(texts, sort_keys=True))
+    (OOF / "routed.json").write_text(json.dumps(routed, sort_keys=True))
+    (OOF / "folds.json").write_text(
+        json.dumps({p.page_id: f for p, f in zip(pages, folds, strict=True)}, sort_keys=True)
+    )
+
+    seed_scores = wcxb_scores(pages, seeds)
+    scores = wcxb_scores(pages, texts)
+    print(f"{'':24} {'SH':>6} " + " ".join(f"{k[:8]:>8}" for k in scores))
+    for name, result, sh in (
+        ("seed (trafilatura)", seed_scores, scrapinghub_f1(pages, seeds)),
+        ("blocks model, OOF", scores, scrapinghub_f1(pages, texts)),
+    ):
+        print(f"{name:24} {sh:6.3f} " + " ".join(f"{v:8.3f}" for v in result.values()))
+    kept, out = routing_rates(pages, routed)
+    print(f"router OOF: articles kept {kept:.1%}, non-articles routed out {out:.1%}")
+
+    if not args.no_write:
+        MODELS.mkdir(exist_ok=True)
+        _write(MODELS / "blocks.json", train_blocks(rows)[0])
+        _write(MODELS / "pagetype.json", train_router(x_router, y_router, groups)[0])
+        for name in ("blocks", "pagetype"):
+            size = (MODELS / f"{name}.json").stat().st_size
+            print(f"wrote tasks/models/{name}.json ({size / 1e6:.2f} MB)")
+
+
+def _write(path: Path, model: dict) -> None:
+    """Compact, stable JSON: floats in repr form (exact round trip), keys in order."""
+    path.write_text(json.dumps(model, separators=(",", ":")) + "\n")
+
+
+if __name__ == "__main__":
+    main()

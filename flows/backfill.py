@@ -21,27 +21,39 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.process import process_flow
 from tasks.dates import date_range, plan_dates, raw_location
-from tasks.options import check_doc_timeout, parse_crawl_date
-from tasks.pipeline import pipeline_version
+from tasks.options import parse_crawl_date
+from tasks.pipeline import ProcessConfig, pipeline_version
 from tasks.report import backfill_markdown, date_outcome, skipped_outcome
+from tasks.storage import S3Options
 
 
 class BackfillIncomplete(RuntimeError):
-    """Some dates failed; the others are committed. Rerun the backfill to retry them."""
+    """Some dates failed; the others are committed. Rerun the backfill to retry them.
+
+    `rows` is every date's outcome, so that whoever ran the backfill can show them all."""
+
+    def __init__(self, message: str, rows: list[dict[str, Any]]):
+        super().__init__(message)
+        self.rows = rows
+
+    def __reduce__(self) -> tuple[Any, ...]:  # Prefect may pickle the failed state's exception
+        return (type(self), (str(self), self.rows))
 
 
 # One thread per date in flight: the thread only waits while the date's subflow runs its
 # batches in worker processes.
 @task(name="process-date", task_run_name="{day}", cache_policy=NO_CACHE)
-def process_date(day: date, raw_root: str, output: str, options: dict[str, Any]) -> dict[str, Any]:
+def process_date(
+    day: date, raw_root: str, output: str, options: dict[str, Any], dask_address: str | None
+) -> dict[str, Any]:
     """Run the `process` subflow for one date; a failure becomes a 'failed' outcome."""
-    state = process_flow(options.get("dask_address"))(
-        input=raw_location(raw_root, day),
-        output=output,
-        crawl_date=day.isoformat(),
-        **options,
-        return_state=True,
-    )
+    try:
+        config = ProcessConfig(
+            input=raw_location(raw_root, day), crawl_date=day, output=output, **options
+        )
+    except ValueError as err:
+        return date_outcome(day, None, str(err))
+    state = process_flow(dask_address)(config=config, dask_address=dask_address, return_state=True)
     result = state.result(raise_on_failure=False)
     return date_outcome(day, result if state.is_completed() else None, state.message or result)
 
@@ -66,25 +78,28 @@ def backfill(
     allow_empty: bool = False,
     worker_memory_mb: int | None = None,
     keep_non_articles: bool = False,
+    s3: S3Options | None = None,
 ) -> list[dict[str, Any]]:
     """Process every crawl date from `start` to `end` (inclusive) from `raw_root` into
     `output`, up to `max_concurrency` dates at once. `allow_empty`: let a date without
-    articles replace committed ones (refused by default: that date fails)."""
+    articles replace committed ones (refused by default: that date fails). The options
+    are ProcessConfig's (tasks/pipeline.py); `s3`: how to reach s3:// locations."""
     if max_concurrency < 1:
         raise ValueError("max_concurrency must be >= 1")
-    check_doc_timeout(doc_timeout)  # before any date starts
     days = date_range(parse_crawl_date(start), parse_crawl_date(end))
-    plans = plan_dates(days, output, pipeline_version(), force)
     options = {
         # the cores are shared by the dates in flight
         "workers": workers or max(1, (os.cpu_count() or 1) // max_concurrency),
         "batch_size": batch_size,
         "doc_timeout": doc_timeout,
-        "dask_address": dask_address,
         "allow_empty": allow_empty,
         "worker_memory_mb": worker_memory_mb,
         "keep_non_articles": keep_non_articles,
+        "s3": s3,
     }
+    # every option checked once, before any date starts (ValueError: the run fails at once)
+    ProcessConfig(input=raw_root, crawl_date=days[0], output=output, **options)
+    plans = plan_dates(days, output, pipeline_version(), force, s3=s3)
     outcomes = {p.day: skipped_outcome(p.day, p.reason) for p in plans if not p.run}
     in_flight: deque[tuple[date, PrefectFuture]] = deque()
 
@@ -95,7 +110,9 @@ def backfill(
     for plan in (p for p in plans if p.run):
         while len(in_flight) >= max_concurrency:
             finish_oldest()
-        in_flight.append((plan.day, process_date.submit(plan.day, raw_root, output, options)))
+        in_flight.append(
+            (plan.day, process_date.submit(plan.day, raw_root, output, options, dask_address))
+        )
     while in_flight:
         finish_oldest()
 
@@ -110,6 +127,7 @@ def backfill(
         raise BackfillIncomplete(
             f"{len(failed)} of {len(rows)} dates failed ("
             + ", ".join(f"{row['date']}: {row['reason']}" for row in failed[:5])
-            + "); the others are committed. Rerun the backfill to retry the failed dates."
+            + "); the others are committed. Rerun the backfill to retry the failed dates.",
+            rows,
         )
     return rows

@@ -1,26 +1,42 @@
-"""`newsflow` command line."""
+"""`newsflow` command line: one convention for every command (flows/cli_options.py).
+
+Commands in pipeline order: collect, process, backfill, serve, show, stats, cleanup.
+"""
 
 from __future__ import annotations
 
-import logging
-import os
-import sys
 from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
-from rich.table import Table
 
-from flows.cli_options import date_option, doc_timeout_option
+from flows.cli_options import (
+    DryRun,
+    EndDate,
+    Json,
+    OptionalCrawlDate,
+    Output,
+    RawRoot,
+    S3Endpoint,
+    StartDate,
+    doc_timeout_option,
+    echo_json,
+    fail,
+    quiet_prefect,
+    s3_options,
+)
 from flows.collect_cli import collect
-from flows.s3cli import S3Endpoint, use_s3_endpoint
-from flows.s3cli import cleanup as cleanup_command
-from flows.stats_cli import stats
+from flows.inspect_cli import cleanup, show, stats
 from flows.terminal import console, progress_bar
 from tasks.errors import safe_error_text
+from tasks.options import resolve_crawl_date
+
+if TYPE_CHECKING:
+    from tasks.pipeline import ProcessConfig
 
 app = typer.Typer(
     add_completion=False,
@@ -29,15 +45,30 @@ app = typer.Typer(
     # a traceback's local variables can hold a client error whose text quotes a credential
     pretty_exceptions_show_locals=False,
 )
-app.command()(collect)  # implementation in flows/collect_cli.py
 
 
-app.command()(stats)
+def _version(value: bool) -> None:
+    if value:
+        try:
+            typer.echo(f"newsflow {package_version('newsflow')}")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            typer.echo("newsflow (not installed)")
+        raise typer.Exit()
 
 
 @app.callback()
-def main() -> None:
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
     """Batch news pipeline: raw articles -> clean, normalised, partitioned Parquet."""
+
+
+app.command()(collect)  # implementation in flows/collect_cli.py
 
 
 @app.command()
@@ -45,31 +76,31 @@ def process(
     input: Annotated[
         str,
         typer.Argument(
-            help="A raw file or folder, or s3://bucket/prefix (html, txt, jsonl, warc)."
+            metavar="INPUT",
+            help="A raw file or folder, or s3://bucket/prefix (html, txt, jsonl, warc).",
         ),
     ],
-    crawl_date: Annotated[
-        str, typer.Option("--date", help="Crawl date YYYY-MM-DD of these records.")
-    ],
-    output: Annotated[
-        str, typer.Option("--output", "-o", help="Output root: a folder or s3://bucket/prefix.")
-    ] = "data",
+    crawl_date: OptionalCrawlDate = None,
+    output: Output = "data",
     workers: Annotated[
-        int | None, typer.Option(help="Extraction processes (default: all cores).")
+        int | None, typer.Option(metavar="N", help="Extraction processes (default: all cores).")
     ] = None,
-    batch_size: Annotated[int, typer.Option(help="Records per batch task.")] = 200,
+    batch_size: Annotated[int, typer.Option(metavar="N", help="Records per batch task.")] = 200,
     doc_timeout: Annotated[
         float,
         typer.Option(
-            callback=doc_timeout_option, help="Seconds one document may take (positive, finite)."
+            callback=doc_timeout_option,
+            metavar="SECONDS",
+            help="Seconds one document may take (positive, finite).",
         ),
     ] = 60.0,
     worker_memory_mb: Annotated[
         int | None,
         typer.Option(
+            metavar="MIB",
             help="Memory one extraction worker may use on top of its start, in MiB; a page "
             "over it is quarantined as extract/memory_limit "
-            "(default: min(2048, 0.8 x machine memory / workers))."
+            "(default: min(2048, 0.8 x machine memory / workers)).",
         ),
     ] = None,
     allow_empty: Annotated[
@@ -81,13 +112,16 @@ def process(
         ),
     ] = False,
     domain: Annotated[
-        list[str] | None, typer.Option(help="WARC: keep only records of this domain (repeat).")
+        list[str] | None,
+        typer.Option(metavar="DOMAIN", help="WARC: keep only records of this domain (repeat)."),
     ] = None,
     warc_since: Annotated[
-        str | None, typer.Option(help="WARC: keep records with WARC-Date >= this (ISO, UTC).")
+        str | None,
+        typer.Option(metavar="ISO", help="WARC: keep records with WARC-Date >= this (ISO, UTC)."),
     ] = None,
     warc_until: Annotated[
-        str | None, typer.Option(help="WARC: keep records with WARC-Date < this (ISO, UTC).")
+        str | None,
+        typer.Option(metavar="ISO", help="WARC: keep records with WARC-Date < this (ISO, UTC)."),
     ] = None,
     prefect: Annotated[
         bool,
@@ -100,7 +134,9 @@ def process(
     ] = False,
     dask_address: Annotated[
         str | None,
-        typer.Option(help="Run the batch tasks on this Dask scheduler (tcp://host:port)."),
+        typer.Option(
+            metavar="ADDRESS", help="Run the batch tasks on this Dask scheduler (tcp://host:port)."
+        ),
     ] = None,
     s3_endpoint: S3Endpoint = None,
     keep_non_articles: Annotated[
@@ -112,155 +148,158 @@ def process(
             "quarantining them as extract/not_article.",
         ),
     ] = False,
+    as_json: Json = False,
 ) -> None:
     """Process INPUT as the raw records of one crawl date into OUTPUT."""
     from tasks.pool import start_forkserver
 
     start_forkserver()  # the workers' imports now overlap with ours
-    day = date_option(crawl_date)
     from tasks.load import WarcFilter
+    from tasks.pipeline import ProcessConfig
 
+    if not input.startswith("s3://") and not Path(input).exists():
+        raise fail(f"input {input} does not exist", 2)
     try:
-        WarcFilter.from_options(domain, warc_since, warc_until)
+        warc_filter = WarcFilter.from_options(domain, warc_since, warc_until)
     except ValueError as err:
         raise typer.BadParameter(f"--warc-since/--warc-until must be ISO 8601: {err}") from err
-    use_s3_endpoint(s3_endpoint)
-    if not input.startswith("s3://") and not Path(input).exists():
-        console.print(f"[red]error:[/] input {input} does not exist")
-        raise typer.Exit(2)
-    if workers is not None and workers < 1:
-        raise typer.BadParameter("--workers must be >= 1")
-    if worker_memory_mb is not None:
-        from tasks.pool import check_worker_memory_mb
-
-        try:
-            check_worker_memory_mb(worker_memory_mb)
-        except ValueError as err:
-            raise typer.BadParameter(str(err), param_hint="--worker-memory-mb") from err
-    prefect = prefect or dask_address is not None  # Dask runs go through prefect-dask
-    parameters = {
-        "input": str(input),
-        "output": str(output),
-        "crawl_date": day.isoformat(),
-        "workers": workers,
-        "batch_size": batch_size,
-        "doc_timeout": doc_timeout,
-        "worker_memory_mb": worker_memory_mb,
-        "allow_empty": allow_empty,
-        "warc_domains": domain,
-        "warc_since": warc_since,
-        "warc_until": warc_until,
-        "keep_non_articles": keep_non_articles,
-    }
+    try:  # every option checked once, here, before anything starts
+        config = ProcessConfig(
+            input=input,
+            crawl_date=resolve_crawl_date(crawl_date),
+            output=output,
+            workers=workers,
+            batch_size=batch_size,
+            doc_timeout=doc_timeout,
+            warc_filter=warc_filter,
+            s3=s3_options(s3_endpoint),
+            allow_empty=allow_empty,
+            worker_memory_mb=worker_memory_mb,
+            keep_non_articles=keep_non_articles,
+        )
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from err
+    run = _run_flow if prefect or dask_address is not None else _run_plain  # Dask: prefect-dask
     with _progress() as bar:
         task_id = bar.add_task("records", total=None)
         try:
-            record = (_run_flow if prefect else _run_plain)(
-                parameters, dask_address, lambda n: bar.advance(task_id, n)
-            )
+            record = run(config, dask_address, lambda n: bar.advance(task_id, n))
         except KeyboardInterrupt as err:  # staging is removed by then, like any failure
             console.print("[red]interrupted:[/] the run stopped and its staging files were removed")
             raise typer.Exit(130) from err
         except Exception as err:  # the run itself failed: say why, exit non-zero
             console.print(f"[red]run failed:[/] {safe_error_text(err)}")
             raise typer.Exit(1) from err
-    _print_summary(record)
-
-
-@app.command()
-def show(
-    output: Annotated[str, typer.Argument(help="Output root written by `newsflow process`.")],
-    crawl_date: Annotated[str, typer.Option("--date", help="Crawl date YYYY-MM-DD.")],
-    limit: Annotated[int, typer.Option(help="Article rows to show.")] = 5,
-    s3_endpoint: S3Endpoint = None,
-) -> None:
-    """Query a committed date back from the Parquet: first articles and quarantine reasons."""
-    from tasks.peek import first_articles, quarantine_reasons
-
-    use_s3_endpoint(s3_endpoint)
-
-    day = date_option(crawl_date)
-    articles = first_articles(output, day, limit)
-    table = Table(title=f"articles, crawl_date={day} (first {len(articles)})", title_justify="left")
-    for column in ("title", "source_domain", "published_at (UTC)", "lang", "authors", "words"):
-        table.add_column(column, overflow="ellipsis", no_wrap=True, max_width=60)
-    for row in articles:
-        published = row["published_at"]
-        table.add_row(
-            row["title"] or "",
-            row["source_domain"] or "",
-            published.strftime("%Y-%m-%d %H:%M") if published else "",
-            row["language"] or "",
-            ", ".join(row["authors"] or []),
-            str(row["word_count"]),
-        )
-    out = Console(width=None if sys.stdout.isatty() else 160)
-    out.print(table)
-    reasons = quarantine_reasons(output, day)
-    if reasons:
-        q = Table(title="quarantine", title_justify="left")
-        for column in ("stage", "error_type", "rows", "example"):
-            q.add_column(column, overflow="fold")
-        for stage, error_type, rows, example in reasons:
-            q.add_row(stage, error_type, str(rows), example)
-        out.print(q)
+    if as_json:
+        echo_json(record)
+    else:
+        _print_summary(record)
 
 
 @app.command()
 def backfill(
-    start: Annotated[str, typer.Option(help="First crawl date YYYY-MM-DD.")],
-    end: Annotated[str, typer.Option(help="Last crawl date YYYY-MM-DD (included).")],
-    raw_root: Annotated[Path, typer.Option(help="Raw zone: RAW_ROOT/crawl_date=D/.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output root.")] = Path("data"),
+    start: StartDate,
+    end: EndDate,
+    raw_root: RawRoot,
+    output: Output = "data",
     force: Annotated[bool, typer.Option(help="Redo dates already committed.")] = False,
-    max_concurrency: Annotated[int, typer.Option(help="Dates processed at once.")] = 2,
-    workers: Annotated[int | None, typer.Option(help="Extraction processes per date.")] = None,
+    max_concurrency: Annotated[int, typer.Option(metavar="N", help="Dates processed at once.")] = 2,
+    workers: Annotated[
+        int | None, typer.Option(metavar="N", help="Extraction processes per date.")
+    ] = None,
     allow_empty: Annotated[
         bool,
         typer.Option(
             "--allow-empty", help="Let a date without articles replace committed articles."
         ),
     ] = False,
+    s3_endpoint: S3Endpoint = None,
+    dry_run: DryRun = False,
+    as_json: Json = False,
 ) -> None:
     """Run the backfill flow here (no deployment needed) over START..END, inclusive."""
-    for value in (start, end):
-        date_option(value)  # a clear message before Prefect starts
-    _quiet_prefect()
+    from tasks.dates import date_range, plan_dates
+    from tasks.pipeline import pipeline_version
+
+    # every argument is checked before Prefect starts (its start-up takes seconds)
+    try:
+        days = date_range(start, end)
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--end") from err
+    if max_concurrency < 1:
+        raise typer.BadParameter("must be >= 1", param_hint="--max-concurrency")
+    if workers is not None and workers < 1:
+        raise typer.BadParameter("must be >= 1", param_hint="--workers")
+    s3 = s3_options(s3_endpoint)
+    if dry_run:
+        try:
+            plans = plan_dates(days, output, pipeline_version(), force, s3=s3)
+        except Exception as err:  # an unreachable or misconfigured output root
+            raise fail(safe_error_text(err)) from err
+        rows = [
+            {
+                "date": p.day.isoformat(),
+                "status": "would run" if p.run else "skip",
+                "reason": p.reason,
+            }
+            for p in plans
+        ]
+        _print_backfill(rows, as_json, dry_run=True)
+        return
+    quiet_prefect()
+    from flows.backfill import BackfillIncomplete
     from flows.backfill import backfill as backfill_flow
 
     state = backfill_flow(
-        start=start,
-        end=end,
-        raw_root=str(raw_root),
-        output=str(output),
+        start=start.isoformat(),
+        end=end.isoformat(),
+        raw_root=raw_root,
+        output=output,
         force=force,
         max_concurrency=max_concurrency,
         workers=workers,
         allow_empty=allow_empty,
+        s3=s3,
         return_state=True,
     )
-    rows = state.result(raise_on_failure=False)
-    if isinstance(rows, BaseException):
-        console.print(f"[red]backfill failed:[/] {rows}")
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, BackfillIncomplete):  # some dates failed: their table all the same
+        _print_backfill(result.rows, as_json)
+        console.print(f"[red]backfill failed:[/] {result}")
         raise typer.Exit(1)
+    if isinstance(result, BaseException):
+        console.print(f"[red]backfill failed:[/] {safe_error_text(result)}")
+        raise typer.Exit(1)
+    _print_backfill(result, as_json)
+
+
+def _print_backfill(rows: list[dict[str, Any]], as_json: bool, dry_run: bool = False) -> None:
+    if as_json:
+        echo_json({"dry_run": dry_run, "dates": rows})
+        return
     for row in rows:
         articles = f"{row['articles']:>6,} articles" if row["status"] == "done" else ""
-        typer.echo(f"  {row['date']}  {row['status']:<8} {articles} {row['reason']}".rstrip())
+        typer.echo(f"  {row['date']}  {row['status']:<9} {articles} {row['reason']}".rstrip())
 
 
 @app.command()
 def serve(
-    raw_root: Annotated[str, typer.Option(help="Raw zone the deployments read.")],
-    output: Annotated[str, typer.Option("--output", "-o", help="Output root.")],
+    raw_root: RawRoot,
+    output: Output,
     timezone: Annotated[
-        str | None, typer.Option(help="Timezone of the nightly cron (default: prefect.yaml's).")
+        str | None,
+        typer.Option(metavar="TZ", help="Timezone of the nightly cron (default: prefect.yaml's)."),
     ] = None,
     sources: Annotated[
-        str | None, typer.Option(help="Sources TOML the nightly collects before processing.")
+        str | None,
+        typer.Option(metavar="FILE", help="Sources TOML the nightly collects before processing."),
     ] = None,
 ) -> None:
     """Serve the nightly and backfill deployments of infra/prefect.yaml from this process
-    (needs a Prefect server: PREFECT_API_URL). Ctrl-C stops serving."""
+    (needs a Prefect server: PREFECT_API_URL).
+
+    Ctrl-C stops serving and pauses the deployments: no scheduled run until served again."""
+    quiet_prefect()
     from prefect import serve as prefect_serve
 
     from flows.deployments import runner_deployments
@@ -268,34 +307,33 @@ def serve(
     prefect_serve(*runner_deployments(raw_root, output, timezone, sources=sources))
 
 
-def _run_plain(parameters: dict, _dask_address: None, progress: Callable[[int], None]) -> dict:
-    from tasks.load import WarcFilter
-    from tasks.pipeline import ProcessConfig, run_local
+app.command()(show)  # show, stats, cleanup: flows/inspect_cli.py
+app.command()(stats)
+app.command()(cleanup)
 
-    plain = dict(parameters)
-    warc_filter = WarcFilter.from_options(
-        plain.pop("warc_domains"), plain.pop("warc_since"), plain.pop("warc_until")
-    )
-    config = ProcessConfig(**plain, warc_filter=warc_filter)
+
+def _run_plain(
+    config: ProcessConfig, _dask_address: None, progress: Callable[[int], None]
+) -> dict[str, Any]:
+    from tasks.pipeline import run_local
+
     return run_local(config, progress=progress)
 
 
-def _run_flow(parameters: dict, dask_address: str | None, progress: Callable[[int], None]) -> dict:
-    _quiet_prefect()
-    from flows.process import PROGRESS_LISTENERS, process_flow
+def _run_flow(
+    config: ProcessConfig, dask_address: str | None, progress: Callable[[int], None]
+) -> dict[str, Any]:
+    quiet_prefect()
+    from flows.process import process_flow
 
-    PROGRESS_LISTENERS.append(progress)
-    try:
-        return process_flow(dask_address)(**parameters, dask_address=dask_address)
-    finally:
-        PROGRESS_LISTENERS.remove(progress)
+    return process_flow(dask_address)(config=config, dask_address=dask_address, progress=progress)
 
 
 def _progress() -> Progress:
     return progress_bar("processing", "records")
 
 
-def _print_summary(record: dict) -> None:
+def _print_summary(record: dict[str, Any]) -> None:
     from tasks.report import summary_rows
 
     # plain aligned lines, not a table: paths must never be cut or wrapped
@@ -304,14 +342,6 @@ def _print_summary(record: dict) -> None:
     for name, value in summary_rows(record):
         typer.echo(f"  {name:<{width}}  {value}")
 
-
-def _quiet_prefect() -> None:
-    # Prefect's per-task log lines would bury the progress bar and the summary; warnings stay.
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    logging.getLogger("prefect").setLevel(logging.WARNING)
-
-
-app.command("cleanup")(cleanup_command)
 
 if __name__ == "__main__":
     app()

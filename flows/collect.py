@@ -15,9 +15,10 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from flows.process import resolve_crawl_date
 from tasks.collect import CollectConfig, load_config, run_collect
 from tasks.collect_report import summary_markdown
+from tasks.options import resolve_crawl_date
+from tasks.storage import S3Options
 
 
 def _run_name() -> str:
@@ -31,10 +32,16 @@ def collect_crawl(config: CollectConfig) -> dict[str, Any]:
 
 @flow(name="collect", flow_run_name=_run_name, log_prints=True)
 def collect(
-    sources: str, raw: str, crawl_date: str | None = None, refetch: bool = False
+    sources: str,
+    raw_root: str,
+    crawl_date: str | None = None,
+    refetch: bool = False,
+    s3: S3Options | None = None,
 ) -> dict[str, Any]:
-    """Collect the URLs, feeds and sitemaps listed in `sources` into `raw` for `crawl_date`."""
-    config = load_config(sources, resolve_crawl_date(crawl_date), raw, refetch=refetch)
+    """Collect the URLs, feeds and sitemaps listed in `sources` into `raw_root` for
+    `crawl_date` (default: yesterday, UTC)."""
+    config = load_config(sources, resolve_crawl_date(crawl_date), raw_root, refetch=refetch)
+    config.s3 = s3
     summary = collect_crawl(config)
     create_markdown_artifact(
         summary_markdown(summary),

@@ -2,39 +2,49 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from flows.cli_options import date_option
-from flows.s3cli import S3Endpoint, use_s3_endpoint
+from flows.cli_options import (
+    CrawlDate,
+    Json,
+    RawRoot,
+    S3Endpoint,
+    echo_json,
+    fail,
+    s3_options,
+)
 from flows.terminal import console, progress_bar
 from tasks.errors import safe_error_text
 
 
 def collect(
-    sources: Annotated[Path, typer.Argument(help="Sources config (TOML), see docs/collect.md.")],
-    crawl_date: Annotated[str, typer.Option("--date", help="Crawl date YYYY-MM-DD.")],
-    raw: Annotated[
-        str, typer.Option("--raw", help="Raw zone root: a folder or s3://bucket/prefix.")
-    ] = "raw",
+    sources: Annotated[
+        Path,
+        typer.Argument(metavar="SOURCES", help="Sources config (TOML), see docs/collect.md."),
+    ],
+    crawl_date: CrawlDate,
+    raw_root: RawRoot = "raw",
     refetch: Annotated[
         bool, typer.Option(help="Fetch URLs already archived on other dates again.")
     ] = False,
     s3_endpoint: S3Endpoint = None,
+    as_json: Json = False,
 ) -> None:
-    """Fetch the URLs, feeds and sitemaps in SOURCES politely into RAW as WARC."""
+    """Fetch the URLs, feeds and sitemaps in SOURCES politely into RAW_ROOT as WARC."""
     from tasks.collect import load_config, run_collect
-    from tasks.collect_report import summary_lines
+    from tasks.collect_report import nothing_found_warning, summary_lines
 
-    day = date_option(crawl_date)
-    use_s3_endpoint(s3_endpoint)
+    day: date = crawl_date
     try:
-        config = load_config(sources, day, raw, refetch=refetch)
+        config = load_config(sources, day, raw_root, refetch=refetch)
     except (OSError, ValueError) as err:
-        console.print(f"[red]error:[/] {err}")
-        raise typer.Exit(2) from err
+        raise fail(str(err), 2) from err
+    config = replace(config, s3=s3_options(s3_endpoint))
     bar = progress_bar("collecting", "articles")
     with bar:
         task_id = bar.add_task("articles", total=None)
@@ -45,5 +55,11 @@ def collect(
         except Exception as err:  # the run itself failed (lock held, disk full): say why
             console.print(f"[red]collect failed:[/] {safe_error_text(err)}")
             raise typer.Exit(1) from err
-    for line in summary_lines(summary):
-        typer.echo(line)
+    warning = nothing_found_warning(summary)
+    if as_json:
+        echo_json(summary)
+    else:
+        for line in summary_lines(summary):
+            typer.echo(line)
+    if warning:  # on stderr, also with --json: a night that found nothing must be seen
+        typer.echo(f"warning: {warning}", err=True)

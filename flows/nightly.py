@@ -17,10 +17,11 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
 from flows.collect import collect
-from flows.process import process_flow, resolve_crawl_date
+from flows.process import process_flow
 from tasks.dates import raw_location
-from tasks.options import check_doc_timeout
+from tasks.options import resolve_crawl_date
 from tasks.peek import top_sources
+from tasks.pipeline import ProcessConfig
 from tasks.report import nightly_markdown
 
 NIGHTLY_TIMEOUT_S = 6 * 3600  # a night's run that is still going after 6 h is stuck
@@ -51,27 +52,27 @@ def nightly(
     `allow_empty`: let a night without articles replace committed ones (refused by
     default, so that an empty raw zone fails the run loudly)."""
     day: date = resolve_crawl_date(crawl_date)
-    check_doc_timeout(doc_timeout)  # before collecting: a bad option must not cost a night
-    if sources:
-        # Retrying collect is safe too: URLs already archived for the date are skipped.
-        collect.with_options(retries=retries, retry_delay_seconds=retry_delay_s)(
-            sources=sources, raw=raw_root, crawl_date=day.isoformat()
-        )
-    process_step = process_flow(dask_address).with_options(
-        retries=retries, retry_delay_seconds=retry_delay_s
-    )
-    record = process_step(
+    # every option checked before collecting: a bad one must not cost a night
+    config = ProcessConfig(
         input=raw_location(raw_root, day),
+        crawl_date=day,
         output=output,
-        crawl_date=day.isoformat(),
         workers=workers,
         batch_size=batch_size,
         doc_timeout=doc_timeout,
-        dask_address=dask_address,
         allow_empty=allow_empty,
         worker_memory_mb=worker_memory_mb,
         keep_non_articles=keep_non_articles,
     )
+    if sources:
+        # Retrying collect is safe too: URLs already archived for the date are skipped.
+        collect.with_options(retries=retries, retry_delay_seconds=retry_delay_s)(
+            sources=sources, raw_root=raw_root, crawl_date=day.isoformat()
+        )
+    process_step = process_flow(dask_address).with_options(
+        retries=retries, retry_delay_seconds=retry_delay_s
+    )
+    record = process_step(config=config, dask_address=dask_address)
     create_markdown_artifact(
         nightly_markdown(record, top_sources(output, day)),
         key=f"nightly-{day.isoformat()}",

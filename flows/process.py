@@ -8,8 +8,7 @@ never per article: Prefect's per-task cost is milliseconds, an article's extract
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import replace
 from typing import Any
 
 from prefect import Flow, flow, task
@@ -18,12 +17,12 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from tasks.load import WarcFilter
 from tasks.options import parse_crawl_date
 from tasks.pipeline import (
     Batch,
     BatchSummary,
     ProcessConfig,
+    Progress,
     Submit,
     process_batch,
     process_batch_here,
@@ -33,26 +32,11 @@ from tasks.pool import WorkerPool
 from tasks.report import summary_markdown
 from tasks.write import RunContext
 
-# Callables told how many records just finished (the CLI's progress bar). A module-level
-# list because flow parameters must stay JSON-serialisable for deployments.
-PROGRESS_LISTENERS: list[Callable[[int], None]] = []
-
-
-def _report_progress(records_done: int) -> None:
-    for listener in PROGRESS_LISTENERS:
-        listener(records_done)
-
-
-def resolve_crawl_date(value: str | date | None) -> date:
-    """An explicit date (strictly YYYY-MM-DD), or yesterday in UTC (the nightly default)."""
-    if value is None or value == "":
-        return (datetime.now(UTC) - timedelta(days=1)).date()
-    return parse_crawl_date(value)
-
 
 def _run_name() -> str:
-    # resolve the default before naming, or a scheduled run would be called "process-None"
-    return f"process-{resolve_crawl_date(flow_run.parameters.get('crawl_date'))}"
+    config = flow_run.parameters.get("config")
+    day = config.get("crawl_date") if isinstance(config, dict) else config.crawl_date
+    return f"process-{parse_crawl_date(day)}"
 
 
 # Batch tasks run in threads: each one hands its batch to a worker *process* of the
@@ -89,55 +73,27 @@ def extract_batch_here(
     log_prints=True,
 )
 def process(
-    input: str,
-    output: str,
-    crawl_date: str | None = None,
-    workers: int | None = None,
-    batch_size: int = 200,
-    doc_timeout: float = 60.0,
-    warc_domains: list[str] | None = None,
-    warc_since: str | None = None,
-    warc_until: str | None = None,
+    config: ProcessConfig,
     dask_address: str | None = None,
-    allow_empty: bool = False,
-    worker_memory_mb: int | None = None,
-    keep_non_articles: bool = False,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Process the raw records in `input` as crawl date `crawl_date` into `output`.
+    """Process the raw records of `config.input` as crawl date `config.crawl_date` into
+    `config.output`: the same validated ProcessConfig the CLI, the nightly and the backfill
+    build (every option is described there, tasks/pipeline.py).
 
     With `dask_address`, batches run on that Dask cluster; call the flow returned by
-    `process_flow(dask_address)` so that the task runner matches. `warc_domains`,
-    `warc_since`, `warc_until` (ISO 8601, naive = UTC): keep only those WARC records
-    (CC-NEWS backfills); see `tasks.load.WarcFilter`. `allow_empty`: let a run without
-    articles replace a date with committed articles (refused by default).
-    `keep_non_articles`: pages routed as listings, products, forums... stay in articles
-    with their page_type instead of going to quarantine (extract/not_article).
-    `worker_memory_mb`: per-worker memory limit (default: see tasks.pool).
+    `process_flow(dask_address)` so that the task runner matches. `progress` is told how
+    many records just finished (the CLI's progress bar; not stored by Prefect).
     """
-    # options are checked before anything starts (ValueError: the flow run fails at once)
-    config = ProcessConfig(
-        input=input,
-        crawl_date=resolve_crawl_date(crawl_date),
-        output=output,
-        workers=workers,
-        batch_size=batch_size,
-        doc_timeout=doc_timeout,
-        warc_filter=WarcFilter.from_options(warc_domains, warc_since, warc_until),
-        allow_empty=allow_empty,
-        worker_memory_mb=worker_memory_mb,
-        keep_non_articles=keep_non_articles,
-    )
     orchestrator: dict[str, Any] = {"name": "prefect", "flow_run_id": str(flow_run.id)}
     submit: Submit = extract_batch.submit
     if dask_address:
-        config.workers = workers or dask_cluster_threads(dask_address)
+        config = replace(config, workers=config.workers or dask_cluster_threads(dask_address))
         orchestrator |= {"task_runner": "dask", "dask_address": dask_address}
         submit = lambda batch, _pool, ctx: extract_batch_here.submit(  # noqa: E731
-            batch, ctx, config.doc_timeout, worker_memory_mb, keep_non_articles
+            batch, ctx, config.doc_timeout, config.worker_memory_mb, config.keep_non_articles
         )
-    record = run_process(
-        config, submit=submit, progress=_report_progress, orchestrator=orchestrator
-    )
+    record = run_process(config, submit=submit, progress=progress, orchestrator=orchestrator)
     create_markdown_artifact(
         summary_markdown(record),
         key=f"process-{config.crawl_date.isoformat()}",

@@ -30,15 +30,19 @@ def cleanup(
     location: str | Path | Storage,
     older_than_hours: float = DEFAULT_OLDER_THAN_HOURS,
     s3: S3Options | None = None,
+    dry_run: bool = False,
 ) -> CleanupReport:
-    """Delete orphaned, uncommitted files older than `older_than_hours` under `location`."""
+    """Delete orphaned, uncommitted files older than `older_than_hours` under `location`
+    (`dry_run`: report them, delete nothing)."""
     if older_than_hours < 0:
         raise ValueError("older_than_hours must be >= 0")
     store = open_storage(location, s3)
     seconds = older_than_hours * 3600
-    report = CleanupReport(staging_runs=remove_stale_staging(store, seconds))
+    report = CleanupReport(staging_runs=remove_stale_staging(store, seconds, dry_run))
     for table in (ARTICLES, QUARANTINE):
         for partition in store.list_dirs(table):
             if partition.startswith("crawl_date="):
-                report.orphan_files += store.repair_partition(f"{table}/{partition}", seconds)
+                report.orphan_files += store.repair_partition(
+                    f"{table}/{partition}", seconds, dry_run
+                )
     return report

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 import tomllib
+import typing
 import urllib.robotparser
 import uuid
 from collections import Counter, defaultdict, deque
@@ -22,8 +23,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from tasks import discover
 from tasks.errors import safe_error_text
@@ -40,6 +43,8 @@ from tasks.rawzone import RawZone, RollingWarcWriter, SeenIndex
 from tasks.storage import S3Options
 
 __all__ = ["CollectConfig", "Sources", "load_config", "run_collect"]
+
+_T = TypeVar("_T")
 
 Progress = Callable[[int, int], None]  # (article URLs done, article URLs to fetch)
 
@@ -73,7 +78,8 @@ class CollectConfig:
 def load_config(
     path: str | Path, crawl_date: date, raw_root: str | Path, refetch: bool = False
 ) -> CollectConfig:
-    """Read a sources TOML file (see infra/sources.example.toml). Raises ValueError if invalid."""
+    """Read a sources TOML file (see infra/sources.example.toml). Raises ValueError naming
+    the file, the table and the key when it is invalid."""
     path = Path(path)
     with open(path, "rb") as handle:
         try:
@@ -81,37 +87,70 @@ def load_config(
         except tomllib.TOMLDecodeError as error:
             raise ValueError(f"{path}: not valid TOML: {error}") from error
     data = dict(data)
-    sources_table = data.pop("sources", {})
-    fetch_table = dict(data.pop("fetch", {}))
-    collect_table = data.pop("collect", {})
+    tables = {name: data.pop(name, {}) for name in ("sources", "fetch", "collect")}
     if data:
         raise ValueError(f"{path}: unknown table(s) {sorted(data)}")
-    sources = Sources(**_known(Sources, sources_table, f"{path} [sources]"))
+    sources = _validated(Sources, tables["sources"], f"{path} [sources]")
     # URL list files are relative to the config file
     sources.url_lists = [str((path.parent / p).resolve()) for p in sources.url_lists]
-    if "allow_private" in fetch_table:
-        fetch_table["allow_private"] = tuple(fetch_table["allow_private"])
-    settings = FetchSettings(**_known(FetchSettings, fetch_table, f"{path} [fetch]"))
-    options = _known(CollectConfig, collect_table, f"{path} [collect]")
-    for reserved in ("sources", "crawl_date", "raw_root", "fetch", "refetch", "run_id", "s3"):
-        if reserved in options:
-            raise ValueError(f"{path} [collect]: {reserved} is not a config key")
+    settings = _validated(FetchSettings, tables["fetch"], f"{path} [fetch]")
+    options = _table_model(CollectConfig, _NOT_CONFIG_KEYS)
     return CollectConfig(
         sources=sources,
         crawl_date=crawl_date,
         raw_root=str(raw_root),
         fetch=settings,
         refetch=refetch,
-        **options,
+        **_checked(options, tables["collect"], f"{path} [collect]"),
     )
 
 
-def _known(cls: type, table: dict[str, Any], where: str) -> dict[str, Any]:
-    names = {f.name for f in fields(cls)}
-    unknown = sorted(set(table) - names)
-    if unknown:
-        raise ValueError(f"{where}: unknown key(s) {unknown}")
-    return dict(table)
+# CollectConfig fields set by the run, never by the sources file
+_NOT_CONFIG_KEYS = frozenset(
+    {"sources", "crawl_date", "raw_root", "fetch", "refetch", "run_id", "s3"}
+)
+
+
+def _table_model(cls: type, exclude: frozenset[str] = frozenset()) -> type[BaseModel]:
+    """A strict pydantic model of the dataclass `cls`'s fields (its one source of truth):
+    TOML values are typed, so `concurrency = "16"` is a mistake to report, not to guess.
+    Tuples are TOML arrays (lists)."""
+    hints = typing.get_type_hints(cls)
+    table: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name in exclude:
+            continue
+        hint = hints[f.name]
+        if typing.get_origin(hint) is tuple:
+            hint = list[typing.get_args(hint)[0]]  # type: ignore[misc]
+        table[f.name] = (hint, None)
+    return create_model(
+        f"{cls.__name__}Table",
+        __config__=ConfigDict(extra="forbid", strict=True),
+        **table,
+    )
+
+
+def _checked(model: type[BaseModel], table: dict[str, Any], where: str) -> dict[str, Any]:
+    """The keys of `table` that were given, validated; ValueError names each bad key."""
+    try:
+        return model.model_validate(table).model_dump(exclude_unset=True)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in e['loc'])}: "
+            + ("unknown key" if e["type"] == "extra_forbidden" else e["msg"])
+            for e in error.errors()
+        )
+        raise ValueError(f"{where}: {problems}") from None
+
+
+def _validated(cls: type[_T], table: dict[str, Any], where: str) -> _T:
+    """A `cls` from its TOML table: types checked by the model, ranges by `cls` itself."""
+    values = _checked(_table_model(cls), table, where)
+    try:
+        return cls(**values)
+    except ValueError as error:  # the dataclass's own checks (ranges, IP networks)
+        raise ValueError(f"{where}: {error}") from None
 
 
 def run_collect(config: CollectConfig, progress: Progress | None = None) -> dict[str, Any]:
@@ -200,6 +239,9 @@ class _Collector:
         self.robots = _Robots(self)
         self.outcomes: Counter[str] = Counter()  # "fetched", "skipped/<why>", "failed/<why>"
         self.discovery: Counter[str] = Counter()
+        # robots.txt, homepages, feeds, sitemaps that failed: "<reason>/<kind>" (the terminal
+        # says why nothing was found, e.g. every source refused by the SSRF guard)
+        self.source_failures: Counter[str] = Counter()
         self.bytes = 0
         self.articles_fetched = 0
         day, run = config.crawl_date.isoformat(), config.run_id
@@ -360,6 +402,8 @@ class _Collector:
             if exchange.complete:
                 await self._archive(self.aux, exchange)
         self.discovery[f"{kind}_{'fetched' if result.ok else 'failed'}"] += 1
+        if not result.ok:
+            self.source_failures[f"{result.reason}/{kind}"] += 1
         self._log_result(result, kind)
         return result
 
@@ -433,6 +477,7 @@ class _Collector:
             "skipped": dict(by["skipped"]),
             "failed": dict(by["failed"]),
             "discovery": dict(sorted(self.discovery.items())),
+            "source_failures": dict(sorted(self.source_failures.items())),
             "requests": self.fetcher.requests,
             "bytes": self.bytes,
             "elapsed_s": round(elapsed, 3),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from typing import Any
 
 
@@ -14,7 +15,7 @@ def summary_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ("fetched", f"{summary['fetched']:,}"),
     ]
     rows += [(f"skipped {why}", f"{n:,}") for why, n in summary["skipped"].items()]
-    rows += [(f"failed {why}", f"{n:,}") for why, n in summary["failed"].items()]
+    rows += [(f"failed {why}", detail) for why, detail in failures_by_reason(summary)]
     rows += [
         ("requests", f"{summary['requests']:,} ({summary['requests_per_s']:,.1f} req/s)"),
         ("bytes", f"{mb:,.1f} MB"),
@@ -23,6 +24,61 @@ def summary_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ("log", summary["log"]),
     ]
     return rows
+
+
+def failures_by_reason(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """(reason, "N (n1 article, n2 homepage...)") for every article URL and every source
+    (robots.txt, homepage, feed, sitemap) that was refused or failed, most first."""
+    by_reason: dict[str, Counter[str]] = defaultdict(Counter)
+    for reason, n in summary["failed"].items():
+        by_reason[reason]["article"] += n
+    for key, n in summary.get("source_failures", {}).items():
+        reason, kind = key.rsplit("/", 1)
+        by_reason[reason][kind] += n
+    ranked = sorted(by_reason.items(), key=lambda item: (-item[1].total(), item[0]))
+    return [
+        (
+            reason,
+            f"{kinds.total():,} (" + ", ".join(f"{n:,} {k}" for k, n in kinds.most_common()) + ")",
+        )
+        for reason, kinds in ranked
+    ]
+
+
+# what a reason means for someone looking at "found 0", and what to do about it
+_HINTS = {
+    "ssrf_refused": "private, loopback or IP-literal address refused by the SSRF guard "
+    "(a local test site: list its address in [fetch] allow_private, docs/collect.md)",
+    "dns_error": "host name not found",
+    "robots_disallowed": "robots.txt disallows it",
+    "robots_unavailable": "robots.txt unreachable (5xx, timeout): the host counts as disallowed",
+    "not_article_like": "not an article URL to courlan (it also drops IP-address hosts)",
+}
+
+
+def nothing_found_warning(summary: dict[str, Any]) -> str | None:
+    """Why a run fetched no article, in one paragraph; None when it fetched some."""
+    if summary["fetched"]:
+        return None
+    reasons = [f"{why} {n}" for why, n in failures_by_reason(summary)]
+    reasons += [f"{why} {n:,}" for why, n in summary["skipped"].items()]
+    if not reasons:
+        if not summary["candidates"]:
+            return "nothing found: the sources gave no article URL (empty feeds or sitemaps?)"
+        return "nothing fetched"
+    hints = sorted(
+        {
+            _HINTS[r]
+            for r in [
+                *summary["failed"],
+                *summary["skipped"],
+                *(k.rsplit("/", 1)[0] for k in summary.get("source_failures", {})),
+            ]
+            if r in _HINTS
+        }
+    )
+    text = "nothing fetched: " + "; ".join(reasons)
+    return text + ("\n  " + "\n  ".join(hints) if hints else "")
 
 
 def summary_lines(summary: dict[str, Any]) -> list[str]:

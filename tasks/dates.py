@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from tasks.rawzone import partition_location
-from tasks.storage import open_storage
+from tasks.storage import S3Options, open_storage
 from tasks.write import MANIFEST_NAME
 
 
@@ -31,12 +31,16 @@ class DatePlan:
 
 
 def plan_dates(
-    days: list[date], output: str | Path, pipeline_version: str, force: bool = False
+    days: list[date],
+    output: str | Path,
+    pipeline_version: str,
+    force: bool = False,
+    s3: S3Options | None = None,
 ) -> list[DatePlan]:
     """Which dates a backfill must (re)process: every date whose articles partition is
     not committed by this pipeline version, or all of them with `force`."""
     plans = []
-    store = open_storage(output)
+    store = open_storage(output, s3)
     for day in days:
         manifest = store.read_json(f"articles/crawl_date={day.isoformat()}/{MANIFEST_NAME}")
         committed = manifest.get("pipeline_version") if manifest else None

@@ -51,7 +51,9 @@ def extract_record(record: RawRecord, options: ExtractOptions) -> dict[str, Any]
         # extract/memory_limit and replaces the worker, whose libraries may be half-broken
         raise
     except Exception as err:  # a bug or a library surprise on one document must not fail the run
-        return _failure(record, "normalise", type(err).__name__, _one_line(err))
+        # stage extract: this is the extraction step's catch-all (decode and load failures
+        # have their own stages above); the error type is the exception's class
+        return _failure(record, "extract", type(err).__name__, _one_line(err))
 
 
 def _decode(record: RawRecord) -> tuple[str, str | None, str | None, list[str]]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -30,6 +31,8 @@ from urllib.parse import urljoin, urlsplit
 from dateutil import parser as _dateutil
 from dateutil.tz import tzoffset
 from lxml import html as lxml_html
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["PageMeta", "author_links", "parse_datetime", "read_page_meta"]
 
@@ -481,7 +484,8 @@ def read_page_meta(
         if root is None:
             return meta
         page = _scan(root, url, now)
-    except Exception:  # a page that breaks this must still go on to trafilatura
+    except Exception as err:  # a page that breaks this must still go on to trafilatura
+        _log_failure("page scan", url, err)
         return meta
     # The parts are independent: one failing must not cost the others.
     for fill in (
@@ -496,9 +500,17 @@ def read_page_meta(
     ):
         try:
             fill(meta, page)
-        except Exception:
+        except Exception as err:
+            _log_failure(fill.__name__, url, err)
             continue
     return meta
+
+
+def _log_failure(part: str, url: str | None, err: Exception) -> None:
+    # One line, not a traceback: these parts are best effort (the page goes on without
+    # them), but a failure is a bug to find, so it must leave a trace; debug adds the stack.
+    _log.warning("htmlmeta %s failed on %s: %s: %s", part, url, type(err).__name__, err)
+    _log.debug("htmlmeta %s traceback", part, exc_info=err)
 
 
 def _fill_canonicals(meta: PageMeta, page: _Page) -> None:
@@ -705,5 +717,6 @@ def author_links(tree: lxml_html.HtmlElement | None) -> list[str]:
             if text not in names:
                 names.append(text)
         return names
-    except Exception:
+    except Exception as err:
+        _log_failure("author_links", None, err)
         return []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 _CRAWL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -26,6 +26,14 @@ def parse_crawl_date(value: str | date) -> date:
         return date.fromisoformat(text)
     except ValueError as err:  # 2025-02-30, month 13...
         raise ValueError(f"{value!r} is not a valid YYYY-MM-DD date: {err}") from err
+
+
+def resolve_crawl_date(value: str | date | None) -> date:
+    """An explicit date (strictly YYYY-MM-DD), or yesterday in UTC: the nightly's default,
+    and `newsflow process`'s, so that a run by hand and a scheduled one pick the same day."""
+    if value is None or value == "":
+        return (datetime.now(UTC) - timedelta(days=1)).date()
+    return parse_crawl_date(value)
 
 
 def check_doc_timeout(seconds: float) -> float:

@@ -9,23 +9,41 @@ from typing import Any
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from tasks.read import committed_dataset
+from tasks.read import committed_dataset, committed_files
+from tasks.storage import Storage, open_storage
+from tasks.write import MANIFEST_NAME
 
 _SHOWN = ["title", "source_domain", "published_at", "language", "authors", "word_count"]
 
 
-def open_table(output: Path | str, table: str) -> ds.Dataset | None:
+Location = Path | str | Storage
+
+
+def open_table(output: Location, table: str) -> ds.Dataset | None:
     """A table's committed files of every date (local folder or s3://), with crawl_date
     as a date column; None before any run."""
     return committed_dataset(output, table)
 
 
-def _partition(output: Path | str, table: str, crawl_date: date) -> ds.Dataset | None:
+def _partition(output: Location, table: str, crawl_date: date) -> ds.Dataset | None:
     """The date's committed files (the manifest's list: local folder or s3://)."""
     return committed_dataset(output, table, [crawl_date])
 
 
-def first_articles(output: Path | str, crawl_date: date, limit: int) -> list[dict[str, Any]]:
+def is_committed(output: Location, crawl_date: date) -> bool:
+    """Whether a run committed `crawl_date`: a manifest for its articles or quarantine (a
+    committed day may have no article rows), or files of a partition written before
+    manifests existed."""
+    store = open_storage(output)
+    partition = f"crawl_date={crawl_date.isoformat()}"
+    return any(
+        store.read_json(f"{table}/{partition}/{MANIFEST_NAME}") is not None
+        or committed_files(store, table, [crawl_date])
+        for table in ("articles", "quarantine")
+    )
+
+
+def first_articles(output: Location, crawl_date: date, limit: int) -> list[dict[str, Any]]:
     dataset = _partition(output, "articles", crawl_date)
     if dataset is None:
         return []
@@ -33,7 +51,7 @@ def first_articles(output: Path | str, crawl_date: date, limit: int) -> list[dic
     return dataset.head(limit, columns=_SHOWN, filter=day).to_pylist()
 
 
-def quarantine_reasons(output: Path | str, crawl_date: date) -> list[tuple[str, str, int, str]]:
+def quarantine_reasons(output: Location, crawl_date: date) -> list[tuple[str, str, int, str]]:
     """(stage, error_type, rows, one example message) for a date's quarantine."""
     dataset = _partition(output, "quarantine", crawl_date)
     if dataset is None:
@@ -49,7 +67,7 @@ def quarantine_reasons(output: Path | str, crawl_date: date) -> list[tuple[str, 
     )
 
 
-def top_sources(output: Path | str, crawl_date: date, limit: int = 10) -> list[tuple[str, int]]:
+def top_sources(output: Location, crawl_date: date, limit: int = 10) -> list[tuple[str, int]]:
     """The sources with the most articles on a committed date, most first."""
     dataset = _partition(output, "articles", crawl_date)
     if dataset is None:

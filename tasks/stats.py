@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from tasks.peek import open_table
+from tasks.storage import S3Options, Storage, StorageError, open_storage
 
 Counts = list[tuple[Any, int]]
 
@@ -60,16 +61,22 @@ def count_by(
 
 
 def last_runs(
-    output: Path, limit: int = 5, start: date | None = None, end: date | None = None
+    output: str | Path | Storage,
+    limit: int = 5,
+    start: date | None = None,
+    end: date | None = None,
+    s3: S3Options | None = None,
 ) -> list[dict[str, Any]]:
     """The newest run records (by finish time) whose crawl date is in range."""
-    runs_dir = Path(output) / "_runs"
+    store = open_storage(output, s3)
     records = []
-    for path in runs_dir.glob("*.json") if runs_dir.exists() else []:
+    for entry in store.list("_runs/"):
+        if not entry.key.endswith(".json"):
+            continue
         try:
-            record = json.loads(path.read_text(encoding="utf-8"))
+            record = json.loads(store.read_bytes(entry.key))
             day = date.fromisoformat(record["crawl_date"])
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, StorageError, ValueError, KeyError, TypeError):
             continue  # a run record being written or hand-edited: not worth failing over
         if (start and day < start) or (end and day > end):
             continue
@@ -79,16 +86,22 @@ def last_runs(
 
 
 def collect_stats(
-    output: Path, start: date | None = None, end: date | None = None, runs: int = 5
+    output: str | Path | Storage,
+    start: date | None = None,
+    end: date | None = None,
+    runs: int = 5,
+    s3: S3Options | None = None,
 ) -> OutputStats:
+    """What is committed in `output` (a folder or s3://bucket/prefix) between the dates."""
+    store = open_storage(output, s3)
     where = date_filter(start, end)
-    articles = open_table(output, "articles")
-    quarantine = open_table(output, "quarantine")
+    articles = open_table(store, "articles")
+    quarantine = open_table(store, "quarantine")
     per_date = count_by(articles, ["crawl_date"], where)
     return OutputStats(
         per_date=sorted(per_date),  # dates read best in calendar order
         per_source=count_by(articles, ["source_domain"], where),
         per_language=count_by(articles, ["language"], where),
         quarantine=count_by(quarantine, ["stage", "error_type"], where),
-        runs=last_runs(output, runs, start, end),
+        runs=last_runs(store, runs, start, end),
     )

@@ -228,10 +228,13 @@ class Storage:
         """
         raise NotImplementedError
 
-    def repair_partition(self, partition: str, older_than_s: float) -> list[str]:
+    def repair_partition(
+        self, partition: str, older_than_s: float, dry_run: bool = False
+    ) -> list[str]:
         """Delete files of `partition` that its manifest does not list (left by a dead commit)
-        and that are older than `older_than_s`; returns their keys. Local partitions cannot
-        hold such files (they are swapped whole), so only S3 does anything."""
+        and that are older than `older_than_s`; returns their keys (`dry_run`: only lists
+        them). Local partitions cannot hold such files (they are swapped whole), so only S3
+        does anything."""
         return []
 
 
@@ -637,7 +640,9 @@ class S3Storage(Storage):
                     f"{(current or {}).get('run_id')} committed while {run_id} held the lock"
                 ) from None
 
-    def repair_partition(self, partition: str, older_than_s: float) -> list[str]:
+    def repair_partition(
+        self, partition: str, older_than_s: float, dry_run: bool = False
+    ) -> list[str]:
         cutoff = time.time() - older_than_s
         owner = f"cleanup-{os.getpid()}-{random.getrandbits(32):x}"
         with self.commit_lock(_name(partition), owner):
@@ -646,7 +651,8 @@ class S3Storage(Storage):
             orphans = [
                 e.key for e in self.list(partition) if _name(e.key) not in keep and e.mtime < cutoff
             ]
-            self.delete(orphans)
+            if not dry_run:
+                self.delete(orphans)
         return orphans
 
     # --- the per-date commit lock

@@ -516,13 +516,15 @@ def remove_staging(ctx: RunContext) -> None:
 
 
 def remove_stale_staging(
-    output: Path | str | Storage, older_than_seconds: float = STALE_STAGING_SECONDS
+    output: Path | str | Storage,
+    older_than_seconds: float = STALE_STAGING_SECONDS,
+    dry_run: bool = False,
 ) -> list[str]:
     """Delete staging folders of runs that died (SIGKILL, power loss) and were idle for long.
 
     A run's last activity: on disk the newest mtime of its folder and the folders one level
     down (batch files land there, which bumps that folder's mtime); on S3 the newest object.
-    Returns the run ids removed.
+    Returns the run ids removed (with `dry_run`: that would be removed; nothing is).
     """
     store = open_storage(output)
     cutoff = time.time() - older_than_seconds
@@ -542,7 +544,8 @@ def remove_stale_staging(
     removed = []
     for run, when in sorted(last_activity.items()):
         if when < cutoff:
-            store.delete_prefix(f"_staging/{run}")
+            if not dry_run:
+                store.delete_prefix(f"_staging/{run}")
             removed.append(run)
     return removed
 

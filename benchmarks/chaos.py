@@ -10,7 +10,7 @@ duplicates) as the reference. Then, N times:
    delays fall in the last third of a run, where the commit happens;
 2. check what a reader sees now: each partition (articles, quarantine) is one complete
    generation: a manifest whose files all exist with the manifest's row count, or none;
-3. rerun the same date to completion, then `newsflow cleanup OUT --older-than-hours 0`;
+3. rerun the same date to completion, then `newsflow cleanup -o OUT --older-than-hours 0`;
 4. check: both partitions hold exactly the reference rows (quarantine without its run_id),
    are committed by the rerun (one generation, the same run for both tables), hold no file
    the manifest does not name, the rerun's counts close and equal the reference's, and no
@@ -280,7 +280,9 @@ def run_chaos(
                     f"rerun {n + 1} failed: {rerun.stdout.decode(errors='replace')[-500:]}"
                 )
                 continue
-            cleanup = run_to_end([NEWSFLOW, "cleanup", location, "--older-than-hours", "0"], env)
+            cleanup = run_to_end(
+                [NEWSFLOW, "cleanup", "-o", location, "--older-than-hours", "0"], env
+            )
             if cleanup.returncode != 0:
                 report.violations.append(f"cleanup {n + 1} failed: {cleanup.stderr[-500:]!r}")
             record = last_run_record(store, runs_before)

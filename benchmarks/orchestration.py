@@ -36,14 +36,14 @@ RUNNER = """
 import json, sys
 from datetime import date
 corpus, output, mode, workers, batch_size = sys.argv[1:6]
+from tasks.pipeline import ProcessConfig, run_local
+config = ProcessConfig(input=corpus, crawl_date=date.fromisoformat("{day}"), output=output,
+                       workers=int(workers), batch_size=int(batch_size))
 if mode == "prefect":
     from flows.process import process
-    record = process(input=corpus, output=output, crawl_date="{day}", workers=int(workers),
-                     batch_size=int(batch_size))
+    record = process(config=config)
 else:
-    from tasks.pipeline import ProcessConfig, run_local
-    record = run_local(ProcessConfig(input=corpus, crawl_date=date.fromisoformat("{day}"),
-                       output=output, workers=int(workers), batch_size=int(batch_size)))
+    record = run_local(config)
 print(json.dumps(record))
 """.replace("{day}", DAY)
 

@@ -15,8 +15,10 @@ import typer
 from rich.progress import Progress
 
 from flows.cli_options import (
+    Command,
     DryRun,
     EndDate,
+    Group,
     Json,
     OptionalCrawlDate,
     Output,
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     from tasks.pipeline import ProcessConfig
 
 app = typer.Typer(
+    cls=Group,
     add_completion=False,
     no_args_is_help=True,
     help="newsflow: clean, queryable news.",
@@ -68,10 +71,10 @@ def main(
     """Batch news pipeline: raw articles -> clean, normalised, partitioned Parquet."""
 
 
-app.command()(collect)  # implementation in flows/collect_cli.py
+app.command(cls=Command)(collect)  # implementation in flows/collect_cli.py
 
 
-@app.command()
+@app.command(cls=Command)
 def process(
     input: Annotated[
         str,
@@ -196,7 +199,7 @@ def process(
         _print_summary(record)
 
 
-@app.command()
+@app.command(cls=Command)
 def backfill(
     start: StartDate,
     end: EndDate,
@@ -282,7 +285,7 @@ def _print_backfill(rows: list[dict[str, Any]], as_json: bool, dry_run: bool = F
         typer.echo(f"  {row['date']}  {row['status']:<9} {articles} {row['reason']}".rstrip())
 
 
-@app.command()
+@app.command(cls=Command)
 def serve(
     raw_root: RawRoot,
     output: Output,
@@ -307,9 +310,9 @@ def serve(
     prefect_serve(*runner_deployments(raw_root, output, timezone, sources=sources))
 
 
-app.command()(show)  # show, stats, cleanup: flows/inspect_cli.py
-app.command()(stats)
-app.command()(cleanup)
+app.command(cls=Command)(show)  # show, stats, cleanup: flows/inspect_cli.py
+app.command(cls=Command)(stats)
+app.command(cls=Command)(cleanup)
 
 
 def _run_plain(

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from tasks.options import check_doc_timeout, parse_crawl_date
 from tasks.storage import S3Options
@@ -76,6 +77,29 @@ Json = Annotated[
     ),
 ]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Say what would be done, change nothing.")]
+
+
+class _PlainHelp:
+    """Help and usage in one style: metavars in capitals (`INPUT`, `YYYY-MM-DD`, `N`),
+    no `{INPUT}` braces, no `<bool>`/`<str>` type labels (Typer's defaults)."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        for param in self.get_params(ctx):  # type: ignore[attr-defined]
+            # arguments show their name already; flags take no value
+            shown = param.metavar if isinstance(param, TyperOption) else None
+            param.display_type_rich = lambda ctx, shown=shown: shown
+        super().format_help(ctx, formatter)  # type: ignore[misc]
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return [p.strip("{}") for p in super().collect_usage_pieces(ctx)]  # type: ignore[misc]
+
+
+class Command(_PlainHelp, TyperCommand):
+    """Every `newsflow` command (`app.command(cls=Command)`)."""
+
+
+class Group(_PlainHelp, TyperGroup):
+    """The `newsflow` group itself."""
 
 
 def s3_options(endpoint: str | None) -> S3Options | None:

@@ -425,7 +425,7 @@ def test_collect_killed_mid_run_then_rerun_archives_every_url_once(tmp_path, bac
         raw, s3 = backend.location, backend.options
         zone = RawZone(raw, DAY, s3)
         newsflow = Path(sys.executable).with_name("newsflow")
-        args = [str(newsflow), "collect", str(config), "--date", DAY.isoformat(), "--raw", raw]
+        args = [str(newsflow), "collect", str(config), "--date", DAY.isoformat(), "--raw-root", raw]
         proc = subprocess.Popen(
             args + endpoint_args(backend), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
@@ -609,7 +609,7 @@ def test_cli_collect_prints_a_summary(tmp_path: Path, backend, monkeypatch) -> N
     try:
         config = write_config(web, tmp_path)
         raw = backend.location
-        args = ["collect", str(config), "--date", DAY.isoformat(), "--raw", raw]
+        args = ["collect", str(config), "--date", DAY.isoformat(), "--raw-root", raw]
         result = CliRunner().invoke(app, args + endpoint_args(backend))
         assert result.exit_code == 0, result.output
         assert "fetched" in result.output and "7" in result.output
@@ -626,7 +626,9 @@ def test_prefect_collect_flow(prefect_harness, tmp_path: Path) -> None:
     web = Web(tmp_path)
     try:
         config = write_config(web, tmp_path)
-        summary = collect(sources=str(config), raw=str(tmp_path / "raw"), crawl_date="2025-03-18")
+        summary = collect(
+            sources=str(config), raw_root=str(tmp_path / "raw"), crawl_date="2025-03-18"
+        )
         assert summary["fetched"] == 7 and summary["accounted"]
         entries = read_log(Path(summary["log"]))
         assert Counter(e["outcome"] for e in entries if e["kind"] == "article") == {"fetched": 7}

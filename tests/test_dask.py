@@ -43,15 +43,13 @@ def test_a_date_processed_on_dask_gives_the_rows_of_the_local_runner(
     from distributed import Client
 
     from flows.process import process_flow
+    from tasks.pipeline import ProcessConfig
 
     local = run_local(DEMO_RAW, tmp_path / "local", batch_size=3)
-    record = process_flow(dask_cluster)(
-        input=str(DEMO_RAW),
-        output=str(tmp_path / "dask"),
-        crawl_date=DAY,
-        batch_size=3,
-        dask_address=dask_cluster,
+    config = ProcessConfig(
+        input=str(DEMO_RAW), output=str(tmp_path / "dask"), crawl_date=DAY, batch_size=3
     )
+    record = process_flow(dask_cluster)(config=config, dask_address=dask_cluster)
     assert record["orchestrator"]["task_runner"] == "dask"
     assert record["config"]["workers"] == 2  # the cluster's threads, asked from the scheduler
     assert record["counts"] == local["counts"]
@@ -70,17 +68,15 @@ def test_site_boilerplate_on_dask_gives_the_rows_of_the_local_runner(
     from test_siteboiler import NEWSLETTER, build_site, site_articles, write_site_inputs
 
     from flows.process import process_flow
+    from tasks.pipeline import ProcessConfig
 
     raw = tmp_path / "raw"
     write_site_inputs(raw, build_site(site_articles(6)))
     local = run_local(raw, tmp_path / "local", batch_size=50, workers=1)
-    record = process_flow(dask_cluster)(
-        input=str(raw),
-        output=str(tmp_path / "dask"),
-        crawl_date=DAY,
-        batch_size=1,
-        dask_address=dask_cluster,
+    config = ProcessConfig(
+        input=str(raw), output=str(tmp_path / "dask"), crawl_date=DAY, batch_size=1
     )
+    record = process_flow(dask_cluster)(config=config, dask_address=dask_cluster)
     assert record["counts"]["batches"] == 7 and local["counts"]["batches"] == 1
     assert record["counts"] | {"batches": 1} == local["counts"]
     assert record["counts"]["site_boilerplate"]["rows_changed"] == 6

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -20,16 +21,13 @@ def test_process_flow_runs_batch_tasks_and_publishes_an_artifact(prefect_harness
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
     from flows.process import process
+    from tasks.pipeline import ProcessConfig
 
     out = tmp_path / "out"
-    state = process(
-        input=str(DEMO_RAW),
-        output=str(out),
-        crawl_date=DAY,
-        workers=2,
-        batch_size=4,
-        return_state=True,
+    config = ProcessConfig(
+        input=str(DEMO_RAW), output=str(out), crawl_date=DAY, workers=2, batch_size=4
     )
+    state = process(config=config, return_state=True)
     assert state.is_completed()
     record = state.result()
     assert record["orchestrator"]["name"] == "prefect"
@@ -55,13 +53,15 @@ def test_process_flow_runs_batch_tasks_and_publishes_an_artifact(prefect_harness
     assert sorted(t.name for t in batch_runs) == ["batch-0", "batch-1", "batch-2", "batch-3"]
 
 
-def test_default_crawl_date_is_yesterday_utc(prefect_harness, tmp_path) -> None:
-    from flows.process import process, resolve_crawl_date
+def test_default_crawl_date_is_yesterday_utc(tmp_path) -> None:
+    from tasks.options import resolve_crawl_date
 
     yesterday = (datetime.now(UTC) - timedelta(days=1)).date()
     assert resolve_crawl_date(None) == yesterday
-    record = process(input=str(SAMPLE_TXT), output=str(tmp_path), workers=1)
-    assert record["crawl_date"] == yesterday.isoformat()
+    # `newsflow process` without --date, like the nightly without crawl_date
+    proc = run_cli("process", str(SAMPLE_TXT), "-o", str(tmp_path), "--workers", "1", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["crawl_date"] == yesterday.isoformat()
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -85,7 +85,7 @@ def test_cli_process_prints_a_summary_and_show_reads_it_back(tmp_path: Path) -> 
         assert line in proc.stdout, proc.stdout
     assert str(out / "articles" / f"crawl_date={DAY}") in proc.stdout
     assert "orchestrator" in proc.stdout and "none (plain run" in proc.stdout
-    show = run_cli("show", str(out), "--date", DAY, "--limit", "3")
+    show = run_cli("show", "-o", str(out), "--date", DAY, "--limit", "3")
     assert show.returncode == 0, show.stderr
     assert "first 3" in show.stdout and "truncated_gzip" in show.stdout
 

@@ -116,10 +116,10 @@ def test_crawl_dates_must_be_exactly_yyyy_mm_dd(value: str) -> None:
     [
         ["process", "{raw}", "--date", "2025-W11-1", "-o", "{out}"],
         ["process", "{raw}", "--date", "2025-3-1", "-o", "{out}"],
-        ["show", "{out}", "--date", "20250301"],
-        ["stats", "{out}", "--start", "2025-3-1"],
+        ["show", "-o", "{out}", "--date", "20250301"],
+        ["stats", "-o", "{out}", "--start", "2025-3-1"],
         ["backfill", "--start", "2025-W11-1", "--end", "2025-03-12", "--raw-root", "{raw}"],
-        ["collect", "{raw}/sources.toml", "--date", "2025-W11-1", "--raw", "{raw}"],
+        ["collect", "{raw}/sources.toml", "--date", "2025-W11-1", "--raw-root", "{raw}"],
     ],
 )
 def test_every_command_refuses_a_loose_date_before_any_work(tmp_path, args) -> None:
@@ -384,6 +384,7 @@ def test_the_flows_refuse_an_empty_run_and_loose_options_unless_told(
     from flows.backfill import backfill
     from flows.nightly import nightly
     from flows.process import process
+    from tasks.pipeline import ProcessConfig
 
     out = tmp_path / "out"
     run_local(DEMO_RAW, out, workers=1)
@@ -391,7 +392,7 @@ def test_the_flows_refuse_an_empty_run_and_loose_options_unless_told(
     raw_root = str(empty.parent)
     common = {"output": str(out), "crawl_date": DAY.isoformat(), "workers": 1}
 
-    refused = process(input=str(empty), **common, return_state=True)
+    refused = process(config=ProcessConfig(input=str(empty), **common), return_state=True)
     assert refused.is_failed() and "EmptyPartitionRefused" in str(refused.message)
     night = nightly(raw_root=raw_root, **common, retries=0, return_state=True)
     assert night.is_failed()
@@ -402,9 +403,10 @@ def test_the_flows_refuse_an_empty_run_and_loose_options_unless_told(
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         backfill(start="2025-W11-1", end="2025-03-18", raw_root=raw_root, output=str(out))
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
-        process(input=str(empty), output=str(out), crawl_date="20250318")
+        ProcessConfig(input=str(empty), output=str(out), crawl_date="20250318")
 
-    allowed = process(input=str(empty), **common, allow_empty=True, worker_memory_mb=300)
+    config = ProcessConfig(input=str(empty), **common, allow_empty=True, worker_memory_mb=300)
+    allowed = process(config=config)
     assert allowed["counts"]["articles"] == 0
     assert allowed["config"]["worker_memory_mb"] == 300
 

@@ -126,6 +126,7 @@ def test_wrong_credentials_fail_clearly_without_showing_the_secret(s3, monkeypat
         [
             Path(sys.executable).with_name("newsflow"),
             "cleanup",
+            "-o",
             s3.location,
             "--s3-endpoint",
             s3.proxy.endpoint,
@@ -327,7 +328,7 @@ def test_cleanup_command_removes_a_dead_commits_leftovers(s3) -> None:
     )
     assert subprocess.run([sys.executable, "-c", script], capture_output=True).returncode == -9
     assert s3.plain_read("articles", DAY).num_rows > 10  # a plain glob sees the orphans
-    newsflow = [str(Path(sys.executable).with_name("newsflow")), "cleanup", s3.location]
+    newsflow = [str(Path(sys.executable).with_name("newsflow")), "cleanup", "-o", s3.location]
     young = subprocess.run(
         [*newsflow, "--s3-endpoint", s3.proxy.endpoint], capture_output=True, text=True, timeout=120
     )
@@ -352,7 +353,7 @@ def test_cleanup_command_on_local_disk(tmp_path: Path) -> None:
     for p in [out / "_staging" / "dead", *(out / "_staging" / "dead").iterdir()]:
         os.utime(p, (old, old))
     stage(out, "alive", range(3))
-    newsflow = [str(Path(sys.executable).with_name("newsflow")), "cleanup", str(out)]
+    newsflow = [str(Path(sys.executable).with_name("newsflow")), "cleanup", "-o", str(out)]
     proc = subprocess.run(newsflow, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "_staging/dead" in proc.stdout
@@ -435,9 +436,17 @@ def test_prefect_flow_on_s3_keeps_secrets_out_of_the_api(prefect_harness, s3, mo
     from prefect import get_client
 
     from flows.process import process
+    from tasks.pipeline import ProcessConfig
+    from tasks.storage import S3Options
 
-    monkeypatch.setenv("NEWSFLOW_S3_ENDPOINT", s3.proxy.endpoint)  # what --s3-endpoint sets
-    record = process(input=str(DEMO_RAW), output=s3.location, crawl_date=str(DAY), workers=1)
+    config = ProcessConfig(
+        input=str(DEMO_RAW),
+        output=s3.location,
+        crawl_date=DAY,
+        workers=1,
+        s3=S3Options(endpoint_url=s3.proxy.endpoint),  # what --s3-endpoint passes
+    )
+    record = process(config=config)
     assert record["counts"]["articles"] == 13
     assert s3.committed("articles", DAY).num_rows == 13
 

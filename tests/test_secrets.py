@@ -89,11 +89,11 @@ def commands(location: str, tmp: Path) -> dict[str, list[str]]:
             str(sources),
             "--date",
             day,
-            "--raw",
+            "--raw-root",
             f"{location}/raw",
         ],
-        "show": [NEWSFLOW, "show", location, "--date", day],
-        "cleanup": [NEWSFLOW, "cleanup", location],
+        "show": [NEWSFLOW, "show", "-o", location, "--date", day],
+        "cleanup": [NEWSFLOW, "cleanup", "-o", location],
         # (`stats` reads local output folders only: it never touches S3)
     }
 
@@ -178,15 +178,17 @@ def test_a_prefect_tracked_run_keeps_every_secret_out_of_prefect(
     from prefect import get_client
 
     from flows.process import process
+    from tasks.pipeline import ProcessConfig
 
     monkeypatch.setenv("NEWSFLOW_S3_ENDPOINT", s3.proxy.endpoint)
     monkeypatch.setenv("NEWSFLOW_S3_MAX_ATTEMPTS", "2")
+    config = ProcessConfig(input=str(DEMO_RAW), output=s3.location, crawl_date=DAY, workers=1)
     for token, faults in [(CRLF_TOKEN, []), (TOKEN, [Fault("status", status=500, times=None)])]:
         s3.proxy.reset()
         s3.proxy.add(*faults)
         monkeypatch.setenv("AWS_SESSION_TOKEN", token)
         with pytest.raises(StorageError) as caught:
-            process(input=str(DEMO_RAW), output=s3.location, crawl_date=str(DAY), workers=1)
+            process(config=config)
         assert secrets_in(str(caught.value)) == []
         assert caught.value.__context__ is None  # not even attached to the exception
 

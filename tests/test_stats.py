@@ -82,7 +82,7 @@ def run_stats(*args: str) -> subprocess.CompletedProcess:
 
 def test_cli_prints_every_table(analyst_data) -> None:
     first, middle, last = analyst_data.dates
-    done = run_stats(str(analyst_data.output), "--start", str(middle), "--top", "3")
+    done = run_stats("-o", str(analyst_data.output), "--start", str(middle), "--top", "3")
     assert done.returncode == 0, done.stderr
     out = done.stdout
     for title in (
@@ -100,7 +100,8 @@ def test_cli_prints_every_table(analyst_data) -> None:
 
 
 def test_cli_rejects_bad_input(tmp_path) -> None:
-    bad_date = run_stats(str(tmp_path), "--start", "2019-13-01")
+    bad_date = run_stats("-o", str(tmp_path), "--start", "2019-13-01")
     assert bad_date.returncode == 2 and "2019-13-01" in bad_date.stderr
-    missing = run_stats(str(tmp_path / "nope"))
-    assert missing.returncode == 2 and "is not a folder" in missing.stderr
+    missing = run_stats("-o", str(tmp_path / "nope"))
+    assert missing.returncode == 1 and "nothing committed in" in missing.stderr
+    assert str(tmp_path / "nope") in missing.stderr

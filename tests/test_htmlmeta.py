@@ -519,3 +519,22 @@ def test_odd_page_urls(url):
         '<link rel="canonical" href="https://example.com/a"><link rel="canonical" href="/relative">'
     )
     assert meta_of(markup, url).declared_canonicals[0] == "https://example.com/a"
+
+
+def test_a_failing_part_leaves_a_log_line_and_the_others_still_fill(monkeypatch, caplog):
+    import tasks.htmlmeta as htmlmeta
+
+    def _fill_lang(meta, page):
+        raise KeyError("no such element")
+
+    monkeypatch.setattr(htmlmeta, "_fill_lang", _fill_lang)
+    page = html.fromstring(
+        '<html lang="de"><head><link rel="canonical" href="https://example.com/a">'
+        "</head><body><p>x</p></body></html>"
+    )
+    with caplog.at_level("WARNING", logger="tasks.htmlmeta"):
+        meta = read_page_meta(page, "https://example.com/a?x=1")
+    assert meta.declared_canonicals == ["https://example.com/a"]  # the other parts ran
+    assert meta.html_lang is None
+    [line] = [r.getMessage() for r in caplog.records]
+    assert "htmlmeta _fill_lang failed on https://example.com/a?x=1: KeyError" in line

@@ -15,7 +15,6 @@ import asyncio
 import time
 import tomllib
 import typing
-import urllib.robotparser
 import uuid
 from collections import Counter, defaultdict, deque
 from collections.abc import Awaitable, Callable, Iterable
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from protego import Protego
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from tasks import discover
@@ -167,7 +167,9 @@ def run_collect(config: CollectConfig, progress: Progress | None = None) -> dict
 class _Robots:
     """robots.txt per host, fetched once (through the same gate) and cached for the run.
 
-    2xx: parsed, Crawl-delay applied; 4xx (not 429): no rules, everything allowed (RFC 9309);
+    2xx: parsed by protego (RFC 9309, with its `*` and `$` wildcards, which the stdlib's
+    urllib.robotparser ignores), Crawl-delay applied; 4xx (not 429): no rules, everything
+    allowed (RFC 9309);
     5xx, 429 after retries, timeouts, connection errors: the host is treated as fully
     disallowed for this run (RFC 9309 "unreachable"), its URLs fail with robots_unavailable.
     A host the SSRF guard refuses or DNS does not know fails its URLs with that reason.
@@ -175,7 +177,7 @@ class _Robots:
 
     def __init__(self, collector: _Collector) -> None:
         self._collector = collector
-        self._rules: dict[str, urllib.robotparser.RobotFileParser | str | None] = {}
+        self._rules: dict[str, Protego | str | None] = {}
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         agent = collector.config.fetch.user_agent
         self.agent = agent.split("/", 1)[0].split()[0] if agent.strip() else "*"
@@ -190,29 +192,26 @@ class _Robots:
         rules = self._rules[key]
         if isinstance(rules, str):
             return rules  # robots_unavailable, ssrf_refused or dns_error
-        if isinstance(rules, urllib.robotparser.RobotFileParser) and not rules.can_fetch(
-            self.agent, url
-        ):
+        if isinstance(rules, Protego) and not rules.can_fetch(url, self.agent):
             return "robots_disallowed"
         return None
 
     def sitemaps(self, url: str) -> list[str]:
         rules = self._rules.get(host_key(url))
-        if isinstance(rules, urllib.robotparser.RobotFileParser):
-            return list(rules.site_maps() or [])
+        if isinstance(rules, Protego):
+            return list(rules.sitemaps)
         return []
 
-    async def _load(self, url: str) -> urllib.robotparser.RobotFileParser | str | None:
+    async def _load(self, url: str) -> Protego | str | None:
         parts = urlsplit(url)
         robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
         result = await self._collector.fetch_aux(robots_url, "robots", accept=ANY_TYPE)
         final = result.final
         if result.ok and final is not None:
-            parser = urllib.robotparser.RobotFileParser(robots_url)
             text = discover.body_text(
                 final.body, final.header("Content-Encoding"), self._collector.limit
             )
-            parser.parse(text.splitlines())
+            parser = Protego.parse(text)
             self._collector.fetcher.set_crawl_delay(url, parser.crawl_delay(self.agent))
             return parser
         if result.reason in ("ssrf_refused", "dns_error"):

@@ -81,8 +81,10 @@ class Web:
 
         a, b, c = self.a, self.b, self.c
         # news-a: robots with Disallow + Crawl-delay, homepage announcing an RSS feed, Atom feed
+        # RFC 9309 wildcards (`*`, `$`): the stdlib's robotparser would read them literally
         a.routes["/robots.txt"] = body(
-            b"User-agent: *\nDisallow: /private/\nCrawl-delay: 1\n", "text/plain"
+            b"User-agent: *\nDisallow: /private/\nDisallow: /*-embargoed.html$\nCrawl-delay: 1\n",
+            "text/plain",
         )
         a.routes["/"] = body(
             b'<html><head><link rel="alternate" type="application/rss+xml" href="/feed.xml">'
@@ -92,7 +94,10 @@ class Web:
         secret = a.url("/private/2025/03/18/secret-story.html")
         a.routes["/private/2025/03/18/secret-story.html"] = body(page(99))
         self.expected[secret] = ("failed", "robots_disallowed")
-        a.routes["/feed.xml"] = body(rss([*rss_items, secret]), "application/rss+xml")
+        embargoed = a.url("/2025/03/18/budget-embargoed.html")
+        a.routes["/2025/03/18/budget-embargoed.html"] = body(page(98))
+        self.expected[embargoed] = ("failed", "robots_disallowed")
+        a.routes["/feed.xml"] = body(rss([*rss_items, secret, embargoed]), "application/rss+xml")
         atom_items = [article(a, f"/2025/03/18/atom-story-{i}.html") for i in range(2)]
         a.routes["/atom.xml"] = body(atom(atom_items), "application/atom+xml")
 
@@ -250,7 +255,7 @@ def test_discovery_used_every_kind_of_source(crawl) -> None:
     _web, _raw, summary = crawl
     d = summary["discovery"]
     assert d["feeds_from_homepages"] == 1  # the RSS link on news-a's homepage
-    assert d["links_from_feeds"] == 4 + 2  # RSS (incl. the disallowed one) + Atom
+    assert d["links_from_feeds"] == 5 + 2  # RSS (incl. the two disallowed) + Atom
     assert d["links_from_sitemaps"] == 5 + 2  # sitemap + Google News sitemap via the index
     assert d["sitemap_fetched"] == 3  # the index and its two sitemaps
     # failed: trouble (404, so allowed), down (503), internal (refused, never connected),
@@ -291,7 +296,7 @@ def test_robots_txt_is_fetched_once_per_host_and_disallow_is_obeyed(crawl) -> No
     paths = [h.path for h in web.log.of(web.a.name)]
     assert paths.count("/robots.txt") == 1
     assert paths[0] == "/robots.txt"  # before anything else on the host
-    assert not any(p.startswith("/private/") for p in paths)
+    assert not any(p.startswith("/private/") or p.endswith("-embargoed.html") for p in paths)
     # robots.txt answered 503 (retried, then given up): nothing else was asked of that host
     assert {h.path for h in web.log.of(web.down.name)} == {"/robots.txt"}
 

@@ -44,6 +44,3 @@ ARTICLES_SCHEMA = pa.schema(
 
 # Values `page_type` may take (tasks/pagetype.py PAGE_TYPES).
 PAGE_TYPES = ("article", "listing", "collection", "forum", "product", "documentation", "service")
-
-# Values `published_at_source` may take, most trustworthy first.
-PUBLISHED_AT_SOURCES = ("json-ld", "meta", "time-tag", "url", "text", "none")

@@ -22,5 +22,3 @@ QUARANTINE_SCHEMA = pa.schema(
         "newsflow.schema_version": str(QUARANTINE_SCHEMA_VERSION),
     },
 )
-
-STAGES = ("load", "decode", "extract", "normalise", "write")

@@ -31,7 +31,7 @@ import json
 import os
 import tempfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import date
 from functools import partial
@@ -42,6 +42,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from tasks.fetch import Fetch
+from tasks.normalise import normalise_url
 from tasks.storage import LockHeld, S3Options, fsync_dir, is_s3_uri, open_storage, split_s3_uri
 
 __all__ = [
@@ -189,8 +190,13 @@ class RawZone:
 
 
 def url_key(url: str) -> int:
-    """64-bit key of a URL: the index holds ints, not strings (millions of URLs fit in RAM)."""
-    return int.from_bytes(hashlib.blake2b(url.encode("utf-8"), digest_size=8).digest(), "big")
+    """64-bit key of a URL: the index holds ints, not strings (millions of URLs fit in RAM).
+
+    The URL is normalised by the rule of the articles' canonical_url (tasks.normalise:
+    lower-case host, no default port, fragment or tracking parameters), so that the
+    collector's "seen" and the processed table's URL identity agree."""
+    normal = normalise_url(url) or url.strip()
+    return int.from_bytes(hashlib.blake2b(normal.encode("utf-8"), digest_size=8).digest(), "big")
 
 
 class SeenIndex:
@@ -226,9 +232,6 @@ class SeenIndex:
         if key in self.other_dates and not refetch:
             return "seen_earlier"
         return None
-
-    def add(self, urls: Iterable[str]) -> None:
-        self.same_date.update(url_key(url) for url in urls)
 
 
 class RollingWarcWriter:

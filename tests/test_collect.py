@@ -661,3 +661,16 @@ def test_nightly_chains_collect_and_process(prefect_harness, tmp_path: Path) -> 
         )
     finally:
         web.close()
+
+
+def test_the_seen_index_and_canonical_url_share_one_normalisation() -> None:
+    from tasks.normalise import canonical_url
+    from tasks.rawzone import url_key
+
+    spellings = [
+        "https://News.Example.com:443/2025/03/18/story.html?utm_source=x#comments",
+        "https://news.example.com/2025/03/18/story.html",
+    ]
+    assert len({canonical_url(u, None) for u in spellings}) == 1
+    assert len({url_key(u) for u in spellings}) == 1
+    assert url_key("https://news.example.com/other.html") != url_key(spellings[1])

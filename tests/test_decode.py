@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import codecs
-import time
 
 import pytest
 
@@ -253,12 +252,8 @@ def test_charset_labels() -> None:
         assert normalise_charset(label) is None
 
 
-def test_common_case_costs_microseconds_not_a_detector_run() -> None:
+def test_common_case_is_decided_by_the_declaration_not_a_detector_run() -> None:
+    # the cost (~10 us, against milliseconds for charset-normalizer): benchmarks/hot_paths.py
     data = page("Plain article text. " * 100, '<meta charset="utf-8">').encode("utf-8")
-    decode_bytes(data)
-    start = time.perf_counter()
-    for _ in range(200):
-        decode_bytes(data)
-    per_call = (time.perf_counter() - start) / 200
-    # ~10 us measured; a charset-normalizer run on the same page takes milliseconds.
-    assert per_call < 0.0005, f"{per_call * 1e6:.0f} us per call"
+    decoded = decode_bytes(data)
+    assert (decoded.charset, decoded.charset_source) == ("utf-8", "meta")

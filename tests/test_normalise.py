@@ -6,7 +6,6 @@ import gzip
 import re
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -152,13 +151,6 @@ def test_registered_domain(value, expected):
 @pytest.mark.parametrize("value", [None, "", "   ", "http://", "http://[::1", 42])
 def test_registered_domain_odd_input(value):
     assert registered_domain(value) is None
-
-
-def test_registered_domain_is_offline_and_fast():
-    start = time.perf_counter()
-    for _ in range(1000):
-        registered_domain("https://www.echolive.ie/news/arid-41234567.html")
-    assert time.perf_counter() - start < 0.5  # ~5 us each
 
 
 # --------------------------------------------------------------------------- canonical_url
@@ -417,15 +409,6 @@ def test_detect_language_odd_input(text):
     detect_language(text, "en")
 
 
-def test_detect_language_is_fast():
-    text = ECHOLIVE_TEXT * 5  # longer than the sample it reads
-    detect_language(text)
-    start = time.perf_counter()
-    for _ in range(100):
-        detect_language(text)
-    assert (time.perf_counter() - start) / 100 < 0.005  # measured ~0.5 ms
-
-
 # --------------------------------------------------------------------------- hashes and ids
 
 
@@ -514,16 +497,6 @@ def test_simhash_range(text):
 def test_simhash_odd_input(text):
     value = simhash64(text)
     assert isinstance(value, int) and 0 <= value < 2**64
-
-
-def test_simhash_is_fast():
-    words = (ECHOLIVE_TEXT.split() * 3)[:1000]
-    text = " ".join(words)
-    simhash64(text)
-    start = time.perf_counter()
-    for _ in range(100):
-        simhash64(text)
-    assert (time.perf_counter() - start) / 100 < 0.005  # measured ~0.6 ms
 
 
 def test_hamming():

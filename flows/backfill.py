@@ -17,6 +17,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
+from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.process import process_flow
@@ -53,15 +54,18 @@ def process_date(
         )
     except ValueError as err:
         return date_outcome(day, None, str(err))
-    state = process_flow(dask_address)(config=config, dask_address=dask_address, return_state=True)
+    flow = process_flow(dask_address)
+    state: State = flow(config=config, dask_address=dask_address, return_state=True)  # type: ignore[assignment]  # return_state
     result = state.result(raise_on_failure=False)
-    return date_outcome(day, result if state.is_completed() else None, state.message or result)
+    if state.is_completed() and isinstance(result, dict):
+        return date_outcome(day, result)
+    return date_outcome(day, None, state.message or result)
 
 
 @flow(
     name="backfill",
     flow_run_name="backfill-{start}-to-{end}",
-    task_runner=ThreadPoolTaskRunner(max_workers=32),
+    task_runner=ThreadPoolTaskRunner(max_workers=32),  # type: ignore[arg-type]  # Prefect's generic
     log_prints=True,
 )
 def backfill(
@@ -87,7 +91,7 @@ def backfill(
     if max_concurrency < 1:
         raise ValueError("max_concurrency must be >= 1")
     days = date_range(parse_crawl_date(start), parse_crawl_date(end))
-    options = {
+    options: dict[str, Any] = {
         # the cores are shared by the dates in flight
         "workers": workers or max(1, (os.cpu_count() or 1) // max_concurrency),
         "batch_size": batch_size,

@@ -316,7 +316,7 @@ app.command(cls=Command)(cleanup)
 
 
 def _run_plain(
-    config: ProcessConfig, _dask_address: None, progress: Callable[[int], None]
+    config: ProcessConfig, _dask_address: str | None, progress: Callable[[int], None]
 ) -> dict[str, Any]:
     from tasks.pipeline import run_local
 
@@ -329,7 +329,9 @@ def _run_flow(
     quiet_prefect()
     from flows.process import process_flow
 
-    return process_flow(dask_address)(config=config, dask_address=dask_address, progress=progress)
+    flow = process_flow(dask_address)
+    record: dict[str, Any] = flow(config=config, dask_address=dask_address, progress=progress)  # type: ignore[assignment]  # with_options loses the return type
+    return record
 
 
 def _progress() -> Progress:

@@ -8,6 +8,7 @@ same file, so the cron line exists in one place only.
 from __future__ import annotations
 
 import importlib
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,10 +42,10 @@ def load_deployments(path: Path = PREFECT_YAML) -> list[DeploymentSpec]:
     from prefect.cli.deploy._config import _load_deploy_configs_and_actions
     from prefect.cli.deploy._schedules import _schedule_config_to_deployment_schedule
 
-    problems = Console(file=_Lines(), width=200)
-    configs, _ = _load_deploy_configs_and_actions(path, console=problems)
-    if problems.file.lines or not configs:
-        raise ValueError(f"{path} does not validate: {' '.join(problems.file.lines)}")
+    lines = _Lines()
+    configs, _ = _load_deploy_configs_and_actions(path, console=Console(file=lines, width=200))
+    if lines.lines or not configs:
+        raise ValueError(f"{path} does not validate: {' '.join(lines.lines)}")
     return [
         DeploymentSpec(
             name=config["name"],
@@ -60,18 +61,16 @@ def load_deployments(path: Path = PREFECT_YAML) -> list[DeploymentSpec]:
     ]
 
 
-class _Lines:
+class _Lines(io.StringIO):
     """A file for rich that keeps what Prefect's loader prints (its validation errors)."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.lines: list[str] = []
 
     def write(self, text: str) -> int:
         self.lines.extend(line for line in text.splitlines() if line.strip())
         return len(text)
-
-    def flush(self) -> None:
-        pass
 
 
 def runner_deployments(

@@ -72,7 +72,7 @@ def nightly(
     process_step = process_flow(dask_address).with_options(
         retries=retries, retry_delay_seconds=retry_delay_s
     )
-    record = process_step(config=config, dask_address=dask_address)
+    record: dict[str, Any] = process_step(config=config, dask_address=dask_address)  # type: ignore[assignment]  # with_options loses the return type
     create_markdown_artifact(
         nightly_markdown(record, top_sources(output, day)),
         key=f"nightly-{day.isoformat()}",

@@ -34,8 +34,8 @@ from tasks.write import RunContext
 
 
 def _run_name() -> str:
-    config = flow_run.parameters.get("config")
-    day = config.get("crawl_date") if isinstance(config, dict) else config.crawl_date
+    config = flow_run.parameters["config"]
+    day = config["crawl_date"] if isinstance(config, dict) else config.crawl_date
     return f"process-{parse_crawl_date(day)}"
 
 
@@ -69,7 +69,7 @@ def extract_batch_here(
 @flow(
     name="process",
     flow_run_name=_run_name,
-    task_runner=ThreadPoolTaskRunner(max_workers=2 * (os.cpu_count() or 1) + 2),
+    task_runner=ThreadPoolTaskRunner(max_workers=2 * (os.cpu_count() or 1) + 2),  # type: ignore[arg-type]  # Prefect's generic
     log_prints=True,
 )
 def process(
@@ -108,7 +108,7 @@ def process_flow(dask_address: str | None = None) -> Flow:
         return process
     from prefect_dask import DaskTaskRunner
 
-    return process.with_options(task_runner=DaskTaskRunner(address=dask_address))
+    return process.with_options(task_runner=DaskTaskRunner(address=dask_address))  # type: ignore[arg-type]
 
 
 def dask_cluster_threads(address: str) -> int:

@@ -461,7 +461,7 @@ class _Collector:
     def _summary(self, elapsed: float, candidates: int, to_fetch: int) -> dict[str, Any]:
         config = self.config
         fetched = self.outcomes.get("fetched", 0)
-        by = defaultdict(dict)
+        by: defaultdict[str, dict[str, int]] = defaultdict(dict)
         for name, count in sorted(self.outcomes.items()):
             if "/" in name:
                 outcome, reason = name.split("/", 1)

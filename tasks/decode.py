@@ -228,17 +228,22 @@ def decode_bytes(data: bytes, http_charset: str | None = None, kind: str = "html
 
     declared_meta = _sniff_meta_charset(data) if kind == "html" else None
     tried = set()
-    for codec, source in ((declared_http, "http"), (declared_meta, "meta"), ("utf-8", "detected")):
+    candidates: tuple[tuple[str | None, str], ...] = (
+        (declared_http, "http"),
+        (declared_meta, "meta"),
+        ("utf-8", "detected"),
+    )
+    for codec, source in candidates:
         if codec is None or codec in tried:
             continue
         tried.add(codec)
-        text = _try_decode(data, codec)
-        if text is not None:
-            return _finish(text, codec, source, notes=notes)
+        decoded = _try_decode(data, codec)
+        if decoded is not None:
+            return _finish(decoded, codec, source, notes=notes)
 
-    text = _mostly_utf8(data)
-    if text is not None:
-        return _finish(text, "utf-8", "detected", lenient=True, notes=notes)
+    lenient = _mostly_utf8(data)
+    if lenient is not None:
+        return _finish(lenient, "utf-8", "detected", lenient=True, notes=notes)
 
     detected = _detect(data)
     if detected is not None:

@@ -344,6 +344,7 @@ def _person_names(value: Any, by_id: dict[str, dict[str, Any]], depth: int = 0) 
     """Names from an author value: "Jane", {"name": ...}, {"@id": ...} references, lists."""
     if depth > 4:
         return []
+    name: Any
     if isinstance(value, str):
         name = " ".join(value.split())
         # a bare URL is an author *page*, not a name
@@ -648,7 +649,8 @@ def _in_article(el: Any) -> bool:
 
 
 def _fill_headlines(meta: PageMeta, page: _Page) -> None:
-    inside, outside = [], []
+    inside: list[str] = []
+    outside: list[str] = []
     for h1 in page.elements["h1"]:
         text = _heading_text(h1)
         if not text or len(text) > _MAX_HEADLINE_CHARS or _is_masthead(h1, text):

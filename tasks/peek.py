@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
@@ -16,7 +16,7 @@ from tasks.write import MANIFEST_NAME
 _SHOWN = ["title", "source_domain", "published_at", "language", "authors", "word_count"]
 
 
-Location = Path | str | Storage
+Location: TypeAlias = Path | str | Storage
 
 
 def open_table(output: Location, table: str) -> ds.Dataset | None:

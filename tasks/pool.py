@@ -114,6 +114,7 @@ def _worker_main(
     if isinstance(handler, str):
         module, name = handler.split(":")
         handler = getattr(importlib.import_module(module), name)
+    assert callable(handler)  # for mypy: the name above resolved to the handler
     _limit_address_space(memory_limit_mb)
     while True:
         try:
@@ -136,7 +137,7 @@ def _worker_main(
 class _Worker:
     def __init__(
         self,
-        ctx: multiprocessing.context.BaseContext,
+        ctx: multiprocessing.context.ForkServerContext,
         handler: Handler | str,
         context: Any,
         memory_limit_mb: int | None = None,
@@ -247,11 +248,12 @@ class WorkerPool:
 
         Raises PoolClosed when the pool is aborted while (or before) the batch runs.
         """
-        worker: _Worker | None = self._take()
+        taken = self._take()
+        worker: _Worker | None = taken
         try:
-            results, worker = self._run_on(worker, list(records))
+            results, worker = self._run_on(taken, list(records))
         except BaseException:
-            self._retire(worker)
+            self._retire(taken)  # the assignment above did not happen: still the one taken
             worker = None if self._closed else self._spawn()
             raise
         finally:

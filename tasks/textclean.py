@@ -417,7 +417,7 @@ _NAME_STRIP = _PUNCT.replace(".", "").replace("'", "") + " "  # keep "J." and "O
 
 def _names(part: str) -> list[str] | None:
     """Split a credit into names; None unless every piece looks like a name or an agency."""
-    names = []
+    names: list[str] = []
     for piece in split_names(_PLACE_SUFFIX.sub("", part.strip())):
         piece = piece.strip(_NAME_STRIP).rstrip(".")
         if not piece:

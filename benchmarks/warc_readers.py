@@ -40,7 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from corpus import DATA, pages  # noqa: E402
 
-from tasks.load import _dechunk, _decode_content, iter_records  # noqa: E402
+from tasks.decode import decode_content  # noqa: E402
+from tasks.load import _dechunk, iter_records  # noqa: E402
 
 MAX_BYTES = 10 * 2**20
 
@@ -120,7 +121,7 @@ def read_fastwarc(path: Path) -> tuple[int, int]:
             body = record.reader.read(MAX_BYTES + 1)
             if "chunked" in (http.get("Transfer-Encoding") or "").lower():
                 body = _dechunk(body)
-            body = _decode_content(body, http.get("Content-Encoding"), MAX_BYTES)
+            body = decode_content(body, http.get("Content-Encoding"), MAX_BYTES)
             body_bytes += len(body)
             record.stream_pos  # noqa: B018
     return records, body_bytes

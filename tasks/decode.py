@@ -33,8 +33,10 @@ from __future__ import annotations
 
 import codecs
 import re
+import zlib
 from dataclasses import dataclass
 
+import brotli  # a FastWARC dependency
 import charset_normalizer
 
 __all__ = ["Decoded", "DecodeError", "decode_bytes", "normalise_charset"]
@@ -414,3 +416,55 @@ def _finish(
                 f"{replaced} of {len(text)} characters undecodable as {codec} ({source})",
             )
     return Decoded(text=text, charset=codecs.lookup(codec).name, charset_source=source, notes=notes)
+
+
+# ---------------------------------------------------------------- HTTP Content-Encoding
+
+
+def decode_content(body: bytes, content_encoding: str | None, limit: int) -> bytes:
+    """Undo the HTTP Content-Encoding (gzip, deflate, br; several are applied in reverse),
+    never past `limit` bytes. Used by the WARC loader and the crawler's discovery alike.
+
+    Raises DecodeError ("unsupported_content_encoding", "bad_content_encoding",
+    "too_large"); a body that is plain markup despite its header is returned as it is."""
+    if not content_encoding:
+        return body
+    codings = [c.strip().lower() for c in content_encoding.split(",")]
+    for coding in reversed([c for c in codings if c and c != "identity"]):
+        body = _decompress(body, coding, limit)
+    return body
+
+
+def _decompress(body: bytes, coding: str, limit: int) -> bytes:
+    try:
+        if coding in ("gzip", "x-gzip"):
+            output = _zlib_decompress(body, zlib.MAX_WBITS | 16, limit)
+        elif coding == "deflate":
+            # The spec says zlib-wrapped; many servers send raw deflate.
+            try:
+                output = _zlib_decompress(body, zlib.MAX_WBITS, limit)
+            except zlib.error:
+                output = _zlib_decompress(body, -zlib.MAX_WBITS, limit)
+        elif coding == "br":
+            output = brotli.Decompressor().process(body, output_buffer_limit=limit + 1)
+        else:
+            if _looks_like_markup(body):
+                return body  # a nonsense header ("UTF-8", "none") on a plain body
+            raise DecodeError("unsupported_content_encoding", f"Content-Encoding {coding}")
+    except (zlib.error, brotli.error) as error:
+        # Crawlers often store the body decoded but keep the header.
+        if _looks_like_markup(body):
+            return body
+        raise DecodeError("bad_content_encoding", f"{coding}: {error}") from error
+    if len(output) > limit:
+        raise DecodeError("too_large", f"body over {limit} bytes once {coding}-decoded")
+    return output
+
+
+def _zlib_decompress(body: bytes, wbits: int, limit: int) -> bytes:
+    # max_length bounds the output: a small gzip bomb cannot blow up memory.
+    return zlib.decompressobj(wbits).decompress(body, limit + 1)
+
+
+def _looks_like_markup(body: bytes) -> bool:
+    return body.lstrip(b" \t\r\n\xef\xbb\xbf")[:1] == b"<"

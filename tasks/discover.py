@@ -17,7 +17,7 @@ from courlan import check_url, is_navigation_page, is_not_crawlable
 from trafilatura.feeds import FeedParameters, determine_feed, extract_links, get_hostinfo
 from trafilatura.sitemaps import SitemapObject
 
-from tasks.load import _decode_content  # the loader's bounded Content-Encoding decoding
+from tasks.decode import DecodeError, decode_content
 
 __all__ = ["article_url", "body_text", "feed_links", "homepage_feeds", "sitemap_links"]
 
@@ -40,9 +40,9 @@ def article_url(url: str) -> str | None:
 
 def body_text(body: bytes, content_encoding: str | None, limit: int) -> str:
     """A fetched feed/sitemap/homepage body as text: content- and file-gzip undone, bounded."""
-    # the loader's decode errors: keep the body as it came
-    with contextlib.suppress(Exception):
-        body = _decode_content(body, content_encoding, limit)
+    # an encoding that cannot be undone: keep the body as it came
+    with contextlib.suppress(DecodeError):
+        body = decode_content(body, content_encoding, limit)
     if body[:2] == b"\x1f\x8b":  # a .xml.gz sitemap served as a file, not as an encoding
         try:
             body = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(body, limit)

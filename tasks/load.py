@@ -52,9 +52,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-import brotli  # a FastWARC dependency
 from fastwarc.warc import ArchiveIterator, WarcRecord, WarcRecordType
 
+from tasks.decode import DecodeError, decode_content
 from tasks.errors import safe_error_text
 from tasks.records import Failure, RawRecord
 from tasks.storage import S3Options, StorageError, StoredFile, is_s3_uri, list_stored_files
@@ -605,8 +605,8 @@ def _warc_result(
     if "chunked" in (http.get("Transfer-Encoding") or "").lower():
         body = _dechunk(body)
     try:
-        body = _decode_content(body, http.get("Content-Encoding"), limit)
-    except _BodyError as error:
+        body = decode_content(body, http.get("Content-Encoding"), limit)
+    except DecodeError as error:
         return _failure(uri, "warc", error.error_type, str(error), size, url)
     if not body or body.isspace():
         return _failure(uri, "warc", "empty", "empty HTTP body", size, url)
@@ -624,12 +624,6 @@ def _warc_result(
         http_charset=charset,
         raw_size=size,  # replaced by the stored length once the next record's offset is known
     )
-
-
-class _BodyError(Exception):
-    def __init__(self, error_type: str, message: str) -> None:
-        super().__init__(message)
-        self.error_type = error_type
 
 
 def _dechunk(body: bytes) -> bytes:
@@ -658,51 +652,6 @@ def _dechunk(body: bytes) -> bytes:
 def _chunk_size(line: bytes) -> int | None:
     match = _CHUNK_SIZE.fullmatch(line.split(b";", 1)[0].strip())
     return int(match.group(), 16) if match else None
-
-
-def _decode_content(body: bytes, content_encoding: str | None, limit: int) -> bytes:
-    """Undo the HTTP Content-Encoding (gzip, deflate, br; several are applied in reverse)."""
-    if not content_encoding:
-        return body
-    codings = [c.strip().lower() for c in content_encoding.split(",")]
-    for coding in reversed([c for c in codings if c and c != "identity"]):
-        body = _decompress(body, coding, limit)
-    return body
-
-
-def _decompress(body: bytes, coding: str, limit: int) -> bytes:
-    try:
-        if coding in ("gzip", "x-gzip"):
-            output = _zlib_decompress(body, zlib.MAX_WBITS | 16, limit)
-        elif coding == "deflate":
-            # The spec says zlib-wrapped; many servers send raw deflate.
-            try:
-                output = _zlib_decompress(body, zlib.MAX_WBITS, limit)
-            except zlib.error:
-                output = _zlib_decompress(body, -zlib.MAX_WBITS, limit)
-        elif coding == "br":
-            output = brotli.Decompressor().process(body, output_buffer_limit=limit + 1)
-        else:
-            if _looks_like_markup(body):
-                return body  # a nonsense header ("UTF-8", "none") on a plain body
-            raise _BodyError("unsupported_content_encoding", f"Content-Encoding {coding}")
-    except (zlib.error, brotli.error) as error:
-        # Crawlers often store the body decoded but keep the header.
-        if _looks_like_markup(body):
-            return body
-        raise _BodyError("bad_content_encoding", f"{coding}: {error}") from error
-    if len(output) > limit:
-        raise _BodyError("too_large", f"body over {limit} bytes once {coding}-decoded")
-    return output
-
-
-def _zlib_decompress(body: bytes, wbits: int, limit: int) -> bytes:
-    # max_length bounds the output: a small gzip bomb cannot blow up memory.
-    return zlib.decompressobj(wbits).decompress(body, limit + 1)
-
-
-def _looks_like_markup(body: bytes) -> bool:
-    return body.lstrip(b" \t\r\n\xef\xbb\xbf")[:1] == b"<"
 
 
 # ---------------------------------------------------------------- small helpers

@@ -7,6 +7,8 @@ Hive do; readers get it back as a date with `PARTITIONING` (pyarrow) or hive par
 docs/data-dictionary.md.
 """
 
+from datetime import date
+
 import pyarrow as pa
 import pyarrow.dataset as ds
 
@@ -15,6 +17,12 @@ from schemas.quarantine import QUARANTINE_SCHEMA
 
 PARTITION_COLUMN = "crawl_date"
 PARTITIONING = ds.partitioning(pa.schema([pa.field(PARTITION_COLUMN, pa.date32())]), flavor="hive")
+
+
+def partition_name(crawl_date: date | str) -> str:
+    """`crawl_date=YYYY-MM-DD`: one crawl date's folder in every table and in the raw zone."""
+    day = crawl_date.isoformat() if isinstance(crawl_date, date) else crawl_date
+    return f"{PARTITION_COLUMN}={day}"
 
 
 def file_schema(schema: pa.Schema) -> pa.Schema:
@@ -34,4 +42,5 @@ __all__ = [
     "QUARANTINE_FILE_SCHEMA",
     "QUARANTINE_SCHEMA",
     "file_schema",
+    "partition_name",
 ]

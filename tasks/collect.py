@@ -15,12 +15,11 @@ import asyncio
 import time
 import tomllib
 import typing
-import uuid
 from collections import Counter, defaultdict, deque
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -40,6 +39,7 @@ from tasks.fetch import (
     host_key,
 )
 from tasks.rawzone import RawZone, RollingWarcWriter, SeenIndex
+from tasks.records import new_run_id
 from tasks.storage import S3Options
 
 __all__ = ["CollectConfig", "Sources", "load_config", "run_collect"]
@@ -156,8 +156,7 @@ def _validated(cls: type[_T], table: dict[str, Any], where: str) -> _T:
 def run_collect(config: CollectConfig, progress: Progress | None = None) -> dict[str, Any]:
     """Collect one crawl date into `config.raw_root`; returns the summary."""
     if not config.run_id:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        config.run_id = f"{config.crawl_date.isoformat()}_{stamp}_{uuid.uuid4().hex[:8]}"
+        config.run_id = new_run_id(config.crawl_date)
     zone = RawZone(config.raw_root, config.crawl_date, config.s3)
     with zone.lock(config.run_id):
         recovered = zone.recover()

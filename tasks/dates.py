@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from schemas import partition_name
 from tasks.rawzone import partition_location
 from tasks.storage import S3Options, open_storage
 from tasks.write import MANIFEST_NAME
@@ -42,7 +43,7 @@ def plan_dates(
     plans = []
     store = open_storage(output, s3)
     for day in days:
-        manifest = store.read_json(f"articles/crawl_date={day.isoformat()}/{MANIFEST_NAME}")
+        manifest = store.read_json(f"articles/{partition_name(day)}/{MANIFEST_NAME}")
         committed = manifest.get("pipeline_version") if manifest else None
         if force:
             plans.append(DatePlan(day, True, "forced"))

@@ -9,6 +9,7 @@ from typing import Any, TypeAlias
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
+from schemas import partition_name
 from tasks.read import committed_dataset, committed_files
 from tasks.storage import Storage, open_storage
 from tasks.write import MANIFEST_NAME
@@ -35,7 +36,7 @@ def is_committed(output: Location, crawl_date: date) -> bool:
     committed day may have no article rows), or files of a partition written before
     manifests existed."""
     store = open_storage(output)
-    partition = f"crawl_date={crawl_date.isoformat()}"
+    partition = partition_name(crawl_date)
     return any(
         store.read_json(f"{table}/{partition}/{MANIFEST_NAME}") is not None
         or committed_files(store, table, [crawl_date])

@@ -17,7 +17,6 @@ import platform
 import resource
 import threading
 import time
-import uuid
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,7 +29,7 @@ from schemas import ARTICLES_SCHEMA_VERSION
 from tasks.load import WarcFilter, iter_all, list_inputs, output_locations
 from tasks.options import check_doc_timeout, parse_crawl_date
 from tasks.pool import WorkerPool, check_worker_memory_mb, default_worker_memory_mb
-from tasks.records import DECODE_NOTES_KEY, ExtractOptions, Failure, RawRecord
+from tasks.records import DECODE_NOTES_KEY, ExtractOptions, Failure, RawRecord, new_run_id
 from tasks.storage import S3Options, open_storage
 from tasks.treemodel import models_version
 from tasks.write import (
@@ -221,11 +220,6 @@ def make_batches(items: Iterable[Item], size: int, max_bytes: int) -> Iterator[B
             batch, batch_bytes = [], 0
     if batch:
         yield Batch(batch_no, batch)
-
-
-def new_run_id(crawl_date: date) -> str:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    return f"{crawl_date.isoformat()}_{stamp}_{uuid.uuid4().hex[:8]}"
 
 
 def run_process(

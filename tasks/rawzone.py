@@ -41,6 +41,7 @@ from typing import IO, Any
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from schemas import partition_name
 from tasks.fetch import Fetch
 from tasks.normalise import normalise_url
 from tasks.storage import LockHeld, S3Options, fsync_dir, is_s3_uri, open_storage, split_s3_uri
@@ -62,7 +63,7 @@ S3_MAX_WARC_BYTES = 4 << 30
 
 
 def partition_key(crawl_date: date) -> str:
-    return f"crawl_date={crawl_date.isoformat()}"
+    return partition_name(crawl_date)
 
 
 def partition_dir(raw_root: str | Path, crawl_date: date) -> Path:

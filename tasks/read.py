@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 
-from schemas import PARTITIONING
+from schemas import PARTITIONING, partition_name
 from tasks.storage import (
     MANIFEST_NAME,
     LocalStorage,
@@ -45,7 +45,7 @@ def committed_files(
     if crawl_dates is None:
         partitions = [p for p in store.list_dirs(table) if p.startswith("crawl_date=")]
     else:
-        partitions = [f"crawl_date={_iso(d)}" for d in crawl_dates]
+        partitions = [partition_name(d) for d in crawl_dates]
     files: list[str] = []
     for partition in sorted(partitions):
         folder = f"{table}/{partition}"
@@ -188,7 +188,3 @@ def polars_storage_options(s3: S3Options | None = None) -> dict[str, str]:
 
 def _arrow_path(uri: str) -> str:
     return uri[len("s3://") :] if uri.startswith("s3://") else uri
-
-
-def _iso(value: date | str) -> str:
-    return value.isoformat() if isinstance(value, date) else str(value)

@@ -7,8 +7,9 @@ or another `Failure`. Both are small, picklable and cheap to send to a worker pr
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Literal
 
 InputFormat = Literal["html", "text", "jsonl", "warc"]
@@ -34,6 +35,13 @@ class RawRecord:
     fetched_at: datetime | None = None  # timezone-aware UTC
     http_charset: str | None = None  # charset from an HTTP Content-Type header (WARC)
     raw_size: int = 0  # bytes of the record as stored (before any decompression of the file)
+
+
+def new_run_id(crawl_date: date) -> str:
+    """`<crawl date>_<UTC start time>_<8 hex>`: sorts by date then start, unique per run
+    (process and collect runs alike)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{crawl_date.isoformat()}_{stamp}_{uuid.uuid4().hex[:8]}"
 
 
 @dataclass(slots=True)

@@ -34,7 +34,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from schemas import ARTICLES_FILE_SCHEMA, ARTICLES_SCHEMA, QUARANTINE_FILE_SCHEMA
+from schemas import ARTICLES_FILE_SCHEMA, ARTICLES_SCHEMA, QUARANTINE_FILE_SCHEMA, partition_name
 from tasks.errors import safe_error_text
 from tasks.records import Failure
 from tasks.siteboiler import ApplyCounts, BoilerplatePlan, SiteStats, paragraph_keys_table
@@ -87,7 +87,7 @@ class RunContext:
         return f"_staging/{self.run_id}"
 
     def partition_key(self, table: str) -> str:
-        return f"{table}/crawl_date={self.crawl_date.isoformat()}"
+        return f"{table}/{partition_name(self.crawl_date)}"
 
     def partition(self, table: str) -> str:
         """Where readers find the date's partition of `table` (path or URI)."""
@@ -358,7 +358,7 @@ def commit_partitions(
     # One lock per date around both tables: concurrent runs of a date never interleave, so
     # articles and quarantine always come from the same run and the last to commit wins.
     # Quarantine first: once the articles partition is replaced the date is complete.
-    with store.commit_lock(f"crawl_date={ctx.crawl_date.isoformat()}", ctx.run_id):
+    with store.commit_lock(partition_name(ctx.crawl_date), ctx.run_id):
         if result.articles == 0 and not allow_empty:
             _refuse_to_empty(store, ctx.partition_key(ARTICLES), records_in)
         result.files[QUARANTINE] = store.publish_partition(

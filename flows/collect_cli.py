@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 
 from flows.cli_options import (
-    CrawlDate,
     Json,
+    OptionalCrawlDate,
     RawRoot,
     S3Endpoint,
     echo_json,
@@ -20,6 +20,7 @@ from flows.cli_options import (
 )
 from flows.terminal import console, progress_bar
 from tasks.errors import safe_error_text
+from tasks.options import resolve_crawl_date
 
 
 def collect(
@@ -27,7 +28,7 @@ def collect(
         Path,
         typer.Argument(metavar="SOURCES", help="Sources config (TOML), see docs/collect.md."),
     ],
-    crawl_date: CrawlDate,
+    crawl_date: OptionalCrawlDate = None,
     raw_root: RawRoot = "raw",
     refetch: Annotated[
         bool, typer.Option(help="Fetch URLs already archived on other dates again.")
@@ -39,7 +40,7 @@ def collect(
     from tasks.collect import load_config, run_collect
     from tasks.collect_report import nothing_found_warning, summary_lines
 
-    day: date = crawl_date
+    day: date = resolve_crawl_date(crawl_date)
     try:
         config = load_config(sources, day, raw_root, refetch=refetch)
     except (OSError, ValueError) as err:

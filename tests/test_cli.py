@@ -155,9 +155,27 @@ def test_process_show_stats_cleanup_on_s3(s3, tmp_path: Path, monkeypatch) -> No
     assert found["articles"] == 13 and found["per_date"] == [[DAY.isoformat(), 13]]
     assert len(found["runs"]) == 1  # the run records are read from S3 too
 
+    assert analysts_recipe_on_s3(s3).num_rows == 13
+
     cleanup = invoke("cleanup", "-o", s3.location, "--dry-run", *endpoint)
     assert cleanup.exit_code == 0 and "would remove staging of 0 run(s)" in cleanup.output
     assert not (tmp_path / "s3:").exists()
+
+
+def analysts_recipe_on_s3(s3):
+    """docs/analysts.md's "Only committed files (and S3)" recipe, run as docs/s3.md says:
+    the same code with the S3 filesystem line (the recipes are shared, not copied)."""
+    import pyarrow.fs as pafs
+    from test_analysts_docs import DOC, python_blocks
+
+    [recipe] = [b for b in python_blocks(DOC.read_text()) if "def committed_files(fs" in b]
+    local = "fs, base = pafs.LocalFileSystem(), os.path.abspath(root)"
+    assert local in recipe
+    fs = pafs.S3FileSystem(endpoint_override=s3.options.endpoint_url, region="us-east-1")
+    base = s3.location.removeprefix("s3://")
+    namespace = {"root": None, "start": DAY, "end": DAY, "s3_fs": fs, "s3_base": base}
+    exec(recipe.replace(local, "fs, base = s3_fs, s3_base"), namespace)
+    return namespace["articles"]
 
 
 def test_cleanup_dry_run_removes_nothing(tmp_path: Path) -> None:

@@ -237,7 +237,7 @@ class _Collector:
         self.robots = _Robots(self)
         self.outcomes: Counter[str] = Counter()  # "fetched", "skipped/<why>", "failed/<why>"
         self.discovery: Counter[str] = Counter()
-        # robots.txt, homepages, feeds, sitemaps that failed: "<reason>/<kind>" (the terminal
+        # homepages, feeds, sitemaps that failed: "<reason>/<kind>" (the terminal
         # says why nothing was found, e.g. every source refused by the SSRF guard)
         self.source_failures: Counter[str] = Counter()
         self.bytes = 0
@@ -400,7 +400,7 @@ class _Collector:
             if exchange.complete:
                 await self._archive(self.aux, exchange)
         self.discovery[f"{kind}_{'fetched' if result.ok else 'failed'}"] += 1
-        if not result.ok:
+        if not result.ok and kind != "robots":  # robots.txt outcomes show on its host's URLs
             self.source_failures[f"{result.reason}/{kind}"] += 1
         self._log_result(result, kind)
         return result

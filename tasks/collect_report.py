@@ -52,33 +52,26 @@ _HINTS = {
     "dns_error": "host name not found",
     "robots_disallowed": "robots.txt disallows it",
     "robots_unavailable": "robots.txt unreachable (5xx, timeout): the host counts as disallowed",
-    "not_article_like": "not an article URL to courlan (it also drops IP-address hosts)",
+    "not_article_like": "not an article URL to courlan, which also drops an IP address with a "
+    "port (http://127.0.0.1:8000/...): give a test site a name ([fetch.resolve])",
 }
 
 
 def nothing_found_warning(summary: dict[str, Any]) -> str | None:
-    """Why a run fetched no article, in one paragraph; None when it fetched some."""
+    """Why a run fetched no article, with what to do about it; None when it fetched some."""
     if summary["fetched"]:
         return None
-    reasons = [f"{why} {n}" for why, n in failures_by_reason(summary)]
-    reasons += [f"{why} {n:,}" for why, n in summary["skipped"].items()]
-    if not reasons:
+    failed = failures_by_reason(summary)
+    skipped = list(summary["skipped"].items())
+    if not failed and not skipped:
         if not summary["candidates"]:
             return "nothing found: the sources gave no article URL (empty feeds or sitemaps?)"
         return "nothing fetched"
-    hints = sorted(
-        {
-            _HINTS[r]
-            for r in [
-                *summary["failed"],
-                *summary["skipped"],
-                *(k.rsplit("/", 1)[0] for k in summary.get("source_failures", {})),
-            ]
-            if r in _HINTS
-        }
-    )
-    text = "nothing fetched: " + "; ".join(reasons)
-    return text + ("\n  " + "\n  ".join(hints) if hints else "")
+    # failures read "ssrf_refused 2 (1 article, 1 homepage)", skips "not_article_like 3"
+    reasons = [f"{why} {detail}" for why, detail in failed] + [f"{w} {n:,}" for w, n in skipped]
+    hints = [_HINTS.get(why) for why in sorted({w for w, _ in failed} | set(summary["skipped"]))]
+    lines = ["nothing fetched: " + "; ".join(reasons), *(h for h in hints if h)]
+    return "\n  ".join(lines)
 
 
 def summary_lines(summary: dict[str, Any]) -> list[str]:

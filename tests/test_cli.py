@@ -239,3 +239,19 @@ def test_cli_runs_switch_prefect_telemetry_off(tmp_path: Path) -> None:
     env["PREFECT_HOME"] = str(tmp_path)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert proc.stdout.split() == ["False", "False"], proc.stderr
+
+
+def test_collect_of_ip_and_port_urls_says_courlan_dropped_them(tmp_path: Path) -> None:
+    (tmp_path / "urls.txt").write_text("http://127.0.0.1:8000/news/2025/03/18/story.html\n")
+    config = tmp_path / "sources.toml"
+    # allowed by the SSRF guard, so the URL reaches courlan, which drops IP:port hosts
+    config.write_text(
+        '[sources]\nurl_lists = ["urls.txt"]\n[fetch]\nallow_private = ["127.0.0.1"]\n'
+    )
+    result = invoke("collect", config, "--date", DAY, "--raw-root", tmp_path / "raw", "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["fetched"] == 0 and summary["skipped"] == {"not_article_like": 1}
+    assert summary["requests"] == 0  # decided before any request
+    assert "warning: nothing fetched: not_article_like 1" in result.stderr
+    assert "[fetch.resolve]" in result.stderr

@@ -1,7 +1,7 @@
 """What is in an output root, at a glance: rows per date/source/language, quarantine, runs.
 
 Plain functions over pyarrow datasets (pyarrow is a runtime dependency; DuckDB and polars
-are not), used by `newsflow stats` (flows/stats_cli.py).
+are not), used by `newsflow stats` (flows/inspect_cli.py).
 """
 
 from __future__ import annotations

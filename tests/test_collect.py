@@ -608,7 +608,7 @@ def test_cli_collect_prints_a_summary(tmp_path: Path, backend, monkeypatch) -> N
 
     from flows.cli import app
 
-    # --s3-endpoint wins over the variable (and sets it for the run; restored afterwards)
+    # --s3-endpoint wins over the variable: passed to the run as S3Options, no env write
     monkeypatch.setenv("NEWSFLOW_S3_ENDPOINT", "http://127.0.0.1:9")
     web = Web(tmp_path)
     try:

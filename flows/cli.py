@@ -6,8 +6,6 @@ Commands in pipeline order: collect, process, backfill, serve, show, stats, clea
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -52,6 +50,9 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
+        from importlib.metadata import PackageNotFoundError
+        from importlib.metadata import version as package_version
+
         try:
             typer.echo(f"newsflow {package_version('newsflow')}")
         except PackageNotFoundError:  # run from a source tree that was never installed

@@ -298,6 +298,7 @@ def serve(
         str | None,
         typer.Option(metavar="FILE", help="Sources TOML the nightly collects before processing."),
     ] = None,
+    s3_endpoint: S3Endpoint = None,
 ) -> None:
     """Serve the nightly and backfill deployments of infra/prefect.yaml from this process
     (needs a Prefect server: PREFECT_API_URL).
@@ -308,7 +309,10 @@ def serve(
 
     from flows.deployments import runner_deployments
 
-    prefect_serve(*runner_deployments(raw_root, output, timezone, sources=sources))
+    deployments = runner_deployments(
+        raw_root, output, timezone, sources=sources, s3=s3_options(s3_endpoint)
+    )
+    prefect_serve(*deployments)
 
 
 app.command(cls=Command)(show)  # show, stats, cleanup: flows/inspect_cli.py

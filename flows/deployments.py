@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import importlib
 import io
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from prefect import Flow
 from rich.console import Console
+
+from tasks.storage import S3Options
 
 PREFECT_YAML = Path(__file__).resolve().parent.parent / "infra" / "prefect.yaml"
 
@@ -79,16 +81,19 @@ def runner_deployments(
     timezone: str | None = None,
     specs: list[DeploymentSpec] | None = None,
     sources: str | None = None,
+    s3: S3Options | None = None,
 ) -> list[Any]:
     """The deployments of infra/prefect.yaml for `prefect.serve`, with the storage
-    locations (and the nightly's collect `sources`) as parameters and optionally the
-    schedules moved to another timezone."""
+    locations (the nightly's collect `sources`, the S3 settings) as parameters and
+    optionally the schedules moved to another timezone."""
     deployments = []
     for spec in specs if specs is not None else load_deployments():
         flow = spec.flow()
-        parameters = {"raw_root": raw_root, "output": output}
+        parameters: dict[str, Any] = {"raw_root": raw_root, "output": output}
         if sources and "sources" in flow.parameters.properties:
             parameters["sources"] = sources
+        if s3 is not None:  # stored with the deployment as JSON, rebuilt by each run
+            parameters["s3"] = asdict(s3)
         schedules = [
             {**s, "schedule": s["schedule"].model_copy(update={"timezone": timezone})}
             if timezone

@@ -23,6 +23,7 @@ from tasks.options import resolve_crawl_date
 from tasks.peek import top_sources
 from tasks.pipeline import ProcessConfig
 from tasks.report import nightly_markdown
+from tasks.storage import S3Options, open_storage
 
 NIGHTLY_TIMEOUT_S = 6 * 3600  # a night's run that is still going after 6 h is stuck
 
@@ -46,6 +47,7 @@ def nightly(
     allow_empty: bool = False,
     worker_memory_mb: int | None = None,
     keep_non_articles: bool = False,
+    s3: S3Options | None = None,
 ) -> dict[str, Any]:
     """Collect `sources` (a sources TOML, optional) into `raw_root` for `crawl_date`
     (default: yesterday, UTC), then process that raw partition into `output`.
@@ -63,18 +65,19 @@ def nightly(
         allow_empty=allow_empty,
         worker_memory_mb=worker_memory_mb,
         keep_non_articles=keep_non_articles,
+        s3=s3,
     )
     if sources:
         # Retrying collect is safe too: URLs already archived for the date are skipped.
         collect.with_options(retries=retries, retry_delay_seconds=retry_delay_s)(
-            sources=sources, raw_root=raw_root, crawl_date=day.isoformat()
+            sources=sources, raw_root=raw_root, crawl_date=day.isoformat(), s3=s3
         )
     process_step = process_flow(dask_address).with_options(
         retries=retries, retry_delay_seconds=retry_delay_s
     )
     record: dict[str, Any] = process_step(config=config, dask_address=dask_address)  # type: ignore[assignment]  # with_options loses the return type
     create_markdown_artifact(
-        nightly_markdown(record, top_sources(output, day)),
+        nightly_markdown(record, top_sources(open_storage(output, s3), day)),
         key=f"nightly-{day.isoformat()}",
         description="newsflow nightly run summary",
     )

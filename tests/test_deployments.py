@@ -46,6 +46,26 @@ def test_served_deployments_take_the_schedule_from_the_yaml_and_a_timezone_overr
     assert deployments["newsflow-backfill"].parameters == {"raw_root": "raw", "output": "out"}
 
 
+def test_served_deployments_carry_the_s3_endpoint_as_a_parameter() -> None:
+    from flows.backfill import backfill
+    from flows.nightly import nightly
+    from tasks.storage import S3Options
+
+    s3 = S3Options(endpoint_url="http://127.0.0.1:8333")
+    served = runner_deployments("s3://raw/news", "s3://lake/news", s3=s3)
+    for deployment in served:
+        assert deployment.parameters["output"] == "s3://lake/news"
+        stored = deployment.parameters["s3"]
+        assert stored["endpoint_url"] == "http://127.0.0.1:8333"
+    # what a run gets back from the stored JSON: the S3Options again (pydantic, via Prefect)
+    for flow in (nightly, backfill):
+        params = flow.validate_parameters(
+            {"raw_root": "r", "output": "o", "s3": served[0].parameters["s3"]}
+            | ({"start": "2025-03-01", "end": "2025-03-02"} if flow is backfill else {})
+        )
+        assert params["s3"] == s3
+
+
 def test_a_broken_prefect_yaml_is_a_clear_error(tmp_path: Path) -> None:
     broken = tmp_path / "prefect.yaml"
     broken.write_text(

@@ -8,7 +8,9 @@ Every article page of benchmarks/data/wcxb-dev goes through `tasks.extract.extra
 - authors: every annotated author is among the extracted ones (pages with an annotated
   author). The annotation is split on ",", ";", "&" and " and "; degree pieces such as
   "MS", "RD", "Ph.D." are not names and are not required;
-- date: `published_at` is on the annotated calendar date (pages with an annotated date).
+- date: `published_at` is on the annotated calendar date (pages with an annotated date),
+  the publisher's own day when the page wrote an offset (`published_at_utc_offset_minutes`:
+  00:30+02:00 on 13 June is 13 June, as the page shows it, though 12 June in UTC).
 
 The rules are hand-written but were tuned by looking at WCXB dev pages, so the pages are
 split by registered domain into two halves (blake2b of the domain, even / odd): rules were
@@ -42,7 +44,7 @@ import sys
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -132,8 +134,17 @@ def authors_ok(predicted: list[str] | None, annotation: str) -> bool:
     return all(_name_key(name) in found for name in annotated_authors(annotation))
 
 
-def date_ok(predicted: object, truth: str) -> bool:
-    return hasattr(predicted, "date") and predicted.date().isoformat() == truth[:10]
+def local_date(published_at: object, offset_minutes: int | None) -> date | None:
+    """The publisher's calendar day: `published_at` in the UTC offset the page wrote it
+    with (`published_at_utc_offset_minutes`), else its UTC day."""
+    if not isinstance(published_at, datetime):
+        return None
+    return (published_at + timedelta(minutes=offset_minutes or 0)).date()
+
+
+def date_ok(predicted: object, offset_minutes: int | None, truth: str) -> bool:
+    day = local_date(predicted, offset_minutes)
+    return day is not None and day.isoformat() == truth[:10]
 
 
 @dataclass(slots=True)
@@ -176,7 +187,8 @@ def check(page: Page, row: dict | None) -> dict[str, bool]:
     if annotated_authors(page.author):
         checks["authors"] = authors_ok(row.get("authors"), page.author or "")
     if page.publish_date:
-        checks["date"] = date_ok(row.get("published_at"), page.publish_date)
+        offset = row.get("published_at_utc_offset_minutes")
+        checks["date"] = date_ok(row.get("published_at"), offset, page.publish_date)
     return checks
 
 

@@ -120,6 +120,10 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
         "description": document.description or None,
         "authors": authors,
         "published_at": published_at,
+        # htmldate's date-only fallbacks ("url", "text") carry no offset of their own
+        "published_at_utc_offset_minutes": meta.published_offsets.get(published_at)
+        if published_source in normalise.METADATA_DATE_SOURCES
+        else None,
         "modified_at": meta.modified,
         "published_at_source": published_source,
         "language": normalise.detect_language(text, meta.html_lang),
@@ -165,6 +169,7 @@ def _from_text(record: RawRecord) -> dict[str, Any]:
         "description": None,
         "authors": normalise.split_authors(cleaned.authors, None, domain),
         "published_at": None,
+        "published_at_utc_offset_minutes": None,
         "modified_at": None,
         "published_at_source": "none",
         "language": normalise.detect_language(text),

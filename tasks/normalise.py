@@ -33,6 +33,7 @@ __all__ = [
     "hamming",
     "normalise_url",
     "paragraphs",
+    "METADATA_DATE_SOURCES",
     "pick_published",
     "pick_title",
     "registered_domain",
@@ -797,7 +798,8 @@ def hamming(a: int, b: int) -> int:
 # --------------------------------------------------------------------------- dates
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_TRUSTED_SOURCES = frozenset({"json-ld", "meta", "time-tag"})
+# `published_at` sources read from the page's own metadata (with a time and UTC offset)
+METADATA_DATE_SOURCES = frozenset({"json-ld", "meta", "time-tag"})
 
 
 def _url_has_date(url: str | None, day: datetime) -> bool:
@@ -832,7 +834,7 @@ def pick_published(
             when, source = candidate
         except (TypeError, ValueError):
             continue
-        if source in _TRUSTED_SOURCES and isinstance(when, datetime):
+        if source in METADATA_DATE_SOURCES and isinstance(when, datetime):
             parsed = parse_datetime(when, now)
             if parsed is not None:
                 return parsed, source

@@ -567,10 +567,16 @@ def _fill_published(meta: PageMeta, page: _Page) -> None:
     found: list[tuple[datetime, str, bool]] = []
     for value, source in candidates:
         parsed = parse_datetime_offset(value, page.now) if isinstance(value, str) else None
-        if parsed is not None and all(parsed[0] != f[0] for f in found):
-            found.append((parsed[0], source, ":" in value))
-            if parsed[1] is not None:
-                meta.published_offsets[parsed[0]] = parsed[1]
+        if parsed is None:
+            continue
+        when, offset = parsed
+        if all(when != f[0] for f in found):
+            found.append((when, source, ":" in value))
+        # CMSs write the same instant as "+00:00" in one place and in the publisher's zone
+        # in another (WordPress: og meta in UTC, the visible <time> at -08:00): a non-zero
+        # offset for the same instant says more about the publisher's day
+        if offset is not None and meta.published_offsets.get(when) in (None, 0):
+            meta.published_offsets[when] = offset
     meta.published = [(when, source) for when, source, _ in _prefer_timed(found)]
 
 

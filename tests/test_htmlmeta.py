@@ -551,3 +551,16 @@ def test_published_offsets_follow_each_candidate():
         datetime(2025, 3, 17, 22, 30, tzinfo=UTC): 120,
         datetime(2025, 3, 16, 13, 0, tzinfo=UTC): -240,
     }  # the naive meta value wrote no offset
+
+
+def test_same_instant_in_utc_and_in_the_publishers_zone_keeps_the_zone():
+    """WordPress writes article:published_time in UTC and the visible <time> in the site's
+    zone: the same instant, and the non-zero offset is the one that tells the page's day."""
+    markup = page(
+        '<meta property="article:published_time" content="2025-03-19T03:05:00+00:00">',
+        body='<time datetime="2025-03-18T20:05:00-07:00">March 18, 2025</time>',
+    )
+    meta = meta_of(markup)
+    when = datetime(2025, 3, 19, 3, 5, tzinfo=UTC)
+    assert meta.published == [(when, "meta")]
+    assert meta.published_offsets == {when: -420}

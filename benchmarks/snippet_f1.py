@@ -8,7 +8,8 @@ text) and `without` snippets (navigation, footers, related links: must not be). 
 - F1        = harmonic mean of the two; the score is the macro mean over pages.
 
 Matching is on NFKC, case-folded, whitespace-collapsed text, and a snippet counts as found
-only at word boundaries ("Home" is not found inside "homeowners"). A page that gives no
+only at word boundaries ("Home" is not found inside "homeowners"; WCXB cut some snippets
+at 80 characters mid-word, and those match on their start). A page that gives no
 row (quarantined) is scored with an empty text: recall 0, exclusion 1.
 
 Every page goes through `tasks.extract.extract_record` (what the workers do) twice: as HTML
@@ -59,14 +60,20 @@ def fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
+# WCXB cuts some snippets at 80 characters, mid-word ("... a landmark paper in the b")
+SNIPPET_CUT = 80
+
+
 def found(snippet: str, folded_text: str) -> bool:
-    """Whether the snippet occurs in the (already folded) text, at word boundaries."""
+    """Whether the snippet occurs in the (already folded) text, at word boundaries (not
+    at the end of a snippet cut at `SNIPPET_CUT` characters)."""
     key = fold(snippet)
     if not key:
         return False
-    # \b only applies next to a word character: "(AP)" or "— " may touch anything
+    # a boundary only applies next to a word character: "(AP)" or "— " may touch anything
     left = r"(?<!\w)" if key[0].isalnum() or key[0] == "_" else ""
-    right = r"(?!\w)" if key[-1].isalnum() or key[-1] == "_" else ""
+    cut = len(snippet) == SNIPPET_CUT
+    right = r"(?!\w)" if (key[-1].isalnum() or key[-1] == "_") and not cut else ""
     return re.search(left + re.escape(key) + right, folded_text) is not None
 
 

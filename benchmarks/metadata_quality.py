@@ -6,7 +6,7 @@ Every article page of benchmarks/data/wcxb-dev goes through `tasks.extract.extra
 
 - title: exact match after Unicode NFKC, whitespace and case normalisation, with the
   Unicode quotation marks folded to ASCII ' and " (all pages; the annotators straightened
-  most curly quotes, see `_QUOTES`); the strict score without quote folding is printed too;
+  most curly quotes, see `QUOTE_FOLD`); the strict score without quote folding is printed too;
 - authors: every annotated author is among the extracted ones (pages with an annotated
   author). The annotation is split on ",", ";", "&" and " and "; degree pieces such as
   "MS", "RD", "Ph.D." are not names and are not required;
@@ -132,7 +132,7 @@ def annotated_authors(annotation: str | None) -> list[str]:
 # annotators straightened them in most titles ("Beginner’s Guide" annotated "Beginner's
 # Guide") but not all. The Unicode quotation-mark characters (Pi/Pf punctuation, primes)
 # fold to ' and "; a strict score without this folding is printed too.
-_QUOTES = str.maketrans(
+QUOTE_FOLD = str.maketrans(
     {**dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc", "'"),
      **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"')}
 )  # fmt: skip
@@ -142,7 +142,7 @@ def title_ok(predicted: str | None, truth: str, fold_quotes: bool = True) -> boo
     if predicted is None:
         return False
     if fold_quotes:
-        predicted, truth = predicted.translate(_QUOTES), truth.translate(_QUOTES)
+        predicted, truth = predicted.translate(QUOTE_FOLD), truth.translate(QUOTE_FOLD)
     return _fold(predicted) == _fold(truth)
 
 

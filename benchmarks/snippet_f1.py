@@ -7,9 +7,11 @@ text) and `without` snippets (navigation, footers, related links: must not be). 
 - exclusion = share of `without` snippets absent from it (the precision side);
 - F1        = harmonic mean of the two; the score is the macro mean over pages.
 
-Matching is on NFKC, case-folded, whitespace-collapsed text, and a snippet counts as found
-only at word boundaries ("Home" is not found inside "homeowners"; WCXB cut some snippets
-at 80 characters mid-word, and those match on their start). A page that gives no
+Matching is on NFKC, case-folded, whitespace-collapsed text with the Unicode quotation
+marks folded to ASCII (the snippets were straightened: "I've" for the page's "I’ve"), and
+a snippet counts as found only at word boundaries ("Home" is not found inside
+"homeowners"; WCXB cut some snippets at 80 characters mid-word, and those match on their
+start). A page that gives no
 row (quarantined) is scored with an empty text: recall 0, exclusion 1.
 
 Every page goes through `tasks.extract.extract_record` (what the workers do) twice: as HTML
@@ -42,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from make_text_dumps import render_text_dump  # noqa: E402
-from metadata_quality import CRAWL_DATE, DATA, Page, wcxb_pages  # noqa: E402
+from metadata_quality import CRAWL_DATE, DATA, QUOTE_FOLD, Page, wcxb_pages  # noqa: E402
 
 from tasks.extract import extract_record  # noqa: E402
 from tasks.normalise import registered_domain  # noqa: E402
@@ -56,8 +58,9 @@ HALVES = ("all", "dev", "held-out")
 
 
 def fold(text: str) -> str:
-    """NFKC, case-folded, whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    """NFKC, quotation marks folded to ASCII, case-folded, whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", text).translate(QUOTE_FOLD)
+    return " ".join(text.casefold().split())
 
 
 # WCXB cuts some snippets at 80 characters, mid-word ("... a landmark paper in the b")

@@ -265,11 +265,15 @@ _INTERRUPTION = re.compile(
 # Headings that introduce a list of links to other pages (related/teaser boxes).
 _TEASER_HEAD = re.compile(
     r"(?:more (?:in|on|from)(?: [\w' &-]{1,30})?|more stories|more news|"
-    r"related(?: articles| stories| news| content| links| topics| coverage| posts)?|"
-    r"read (?:next|more|also)|see also|also read|what to read next|"
-    r"most (?:read|popular|viewed|shared|commented|watched)(?: today| now| stories)?|"
+    # "More Serious Eats Recipes", "Other interesting articles", "Recent posts"
+    r"(?:more|other|recent|similar|popular|latest|featured)(?: [\w'&-]+){0,3}? "
+    r"(?:articles|stories|posts|recipes|guides|reviews|reads)|"
+    r"related(?: articles| stories| news| content| links| topics| coverage| posts| reading)?|"
+    r"read (?:next|more|also)|see also|also read|what to read next|keep reading|"
+    r"most (?:read|popular|viewed|shared|commented|watched)(?: today| now| stories| articles)?|"
     r"trending(?: now| stories)?|top stories|popular(?: now| stories)?|latest(?: news| stories)?|"
-    r"recommended(?: for you| stories| reading)?|(?:you|we think you) (?:may|might) (?:also )?like|"
+    r"recommended(?: for you| stories| reading| articles)?|"
+    r"(?:you|we think you) (?:may|might) (?:also )?(?:like|enjoy|be interested in)|"
     r"don'?t miss|editor'?s picks?|in other news|elsewhere on [\w' .-]{1,30}|"
     r"(?:must|just) watch(?:ed)?|(?:more|latest|top|related) videos|watch next|up next)",
     _I,
@@ -329,6 +333,18 @@ _CONSENT = re.compile(
     _I,
 )
 _CONSENT_MAX_WORDS = 80
+# Affiliate and editorial-independence disclosures: "We may earn a commission from links on
+# this page", "We independently test everything we recommend", "As an Amazon Associate".
+_DISCLOSURE = re.compile(
+    r"\b(?:we|i) (?:may )?(?:earn|receive|get|make)(?: an?| small)? (?:affiliate )?"
+    r"(?:commissions?|compensation)\b|"
+    r"\b(?:we|our editors) independently (?:test|evaluate|review|research|select|choose)|"
+    r"\bproducts (?:are|were) (?:chosen|selected) independently\b|"
+    r"\breader-supported\b|\bas an (?:amazon associate|affiliate)\b|"
+    r"\baffiliate (?:disclosure|disclaimer|marketer)\b|\badvertiser disclosure\b",
+    _I,
+)
+_DISCLOSURE_MAX_WORDS = 60
 # Words of footer link lines ("Cookie Policy Privacy Policy ... Contact Us Terms").
 _FOOTER_WORD = re.compile(
     r"\b(?:privacy|cookies?|terms|conditions|contact|about us|sitemap|site map|faq|help|"
@@ -497,6 +513,8 @@ def _hard_kind(b: _Block) -> str:
         return "bad"  # newsletter/social call to action
     if n <= _CONSENT_MAX_WORDS and "cookie" in low and _CONSENT.search(text):
         return "bad"  # cookie banner
+    if n <= _DISCLOSURE_MAX_WORDS and _DISCLOSURE.search(text):
+        return "skip"  # an affiliate disclosure: above or below the body, or inside it
     if _is_link_line(text, b.words, b.density):
         return "bad"  # footer/navigation link line
     return ""

@@ -61,6 +61,9 @@ MAX_HEADING_DISTANCE = 200
 # A block of at least this many tokens found inside a longer block is a pull quote; below it,
 # short sub-headings such as "'BAD SITUATION'" would be taken for quotes of a body sentence.
 PULL_QUOTE_MIN_TOKENS = 8
+# Technical prose ("Modular blockchains decouple core functions, such as consensus, ...")
+# has fewer function words than jusText expects; a complete sentence this dense is near-good.
+PROSE_STOPWORDS_LOW = 0.20
 PROSE_RUN = 3  # sentence paragraphs in a row that make up body text by themselves ...
 PROSE_RUN_NEARGOOD = 2  # ... when at least this many of them are near-good
 
@@ -576,7 +579,9 @@ def _classify(blocks: list[_Block]) -> None:
             b.cf = "short"
         elif b.density >= STOPWORDS_HIGH:
             b.cf = "good" if length > LENGTH_HIGH else "neargood"
-        elif b.density >= STOPWORDS_LOW:
+        elif b.density >= STOPWORDS_LOW or (
+            b.density >= PROSE_STOPWORDS_LOW and _is_sentence(b)
+        ):
             b.cf = "neargood"
         else:
             b.cf = "bad"

@@ -36,11 +36,12 @@ the date rules added: the offset is kept, a non-zero offset of the same instant 
 "+00:00", and a publication time stamped on the last save gives way to htmldate's earlier
 original date.
 
-Of the 102 date misses left (all halves), 38 annotate a date that appears nowhere in the
-page's HTML (in any common format), 26 annotate the page's declared `dateModified` (the
-"Updated …" date the page shows; `published_at` keeps the publication time, per the data
-dictionary), about 40 are htmldate's or the metadata's date against another date shown on
-the page, and a few annotate the UTC day where the page shows the local one.
+Of the 103 date misses left (both halves): 38 annotate a date that appears nowhere in the
+page's HTML in any common format; 27 annotate the page's declared `dateModified` (the
+"Updated …" date it shows; `published_at` keeps the publication time, as the data
+dictionary says); 29 annotate another date the page shows where its metadata or htmldate
+give a different one; 6 are a day off (the annotation taking the UTC day where the page
+shows its local one, or the other way round); 2 annotate only a month; 1 page gave no date.
 """
 
 from __future__ import annotations

@@ -579,9 +579,7 @@ def _classify(blocks: list[_Block]) -> None:
             b.cf = "short"
         elif b.density >= STOPWORDS_HIGH:
             b.cf = "good" if length > LENGTH_HIGH else "neargood"
-        elif b.density >= STOPWORDS_LOW or (
-            b.density >= PROSE_STOPWORDS_LOW and _is_sentence(b)
-        ):
+        elif b.density >= STOPWORDS_LOW or (b.density >= PROSE_STOPWORDS_LOW and _is_sentence(b)):
             b.cf = "neargood"
         else:
             b.cf = "bad"

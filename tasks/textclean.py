@@ -689,6 +689,25 @@ def _revise(blocks: list[_Block]) -> None:
         b.cls = c
 
 
+# An author's bio closing the article: "Kelia Losa Reinoso is a content writer at Tastewise
+# with ...", "Chris Toy is the CEO and co-founder of ...".
+_AUTHOR_BIO = re.compile(
+    r"^(?:[A-Z][\w'’.-]+ ){1,3}(?:is|was|has been) (?:an?|the) (?:[\w-]+ ){0,4}?"
+    r"(?:writer|editor|journalist|reporter|author|contributor|columnist|researcher|expert|"
+    r"specialist|strategist|consultant|founder|co-founder|ceo|director|manager|marketer)\b"
+)
+_BIO_MAX_WORDS = 80
+_BIO_TAIL = 3  # a bio is one of the last good blocks
+
+
+def _cut_author_bio(blocks: list[_Block]) -> None:
+    """An author bio among the article's last good blocks is page furniture, not body."""
+    good = [b for b in blocks if b.cls == "good"]
+    for b in good[-_BIO_TAIL:]:
+        if len(b.words) <= _BIO_MAX_WORDS and _AUTHOR_BIO.match(b.text):
+            b.cls = "bad"
+
+
 def _cut_comments(blocks: list[_Block]) -> None:
     """Everything after a comment-section heading that follows the body is reader comments."""
     seen_good = False
@@ -785,6 +804,7 @@ def _clean(raw: str, language: str | None) -> CleanText:
     _promote_prose_runs(body)
     _revise(body)
     _cut_comments(body)
+    _cut_author_bio(body)
     if not any(b.cls == "good" for b in body):
         # Too short for context (a clean one-paragraph text): keep what reads as prose.
         for b in body:

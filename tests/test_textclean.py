@@ -480,6 +480,22 @@ def test_a_body_sentence_about_affiliate_links_stays() -> None:
     assert sentence in result.text
 
 
+def test_author_bio_closing_the_article_is_not_the_article() -> None:
+    bio = (
+        "Kelia Losa Reinoso is a content writer at Tastewise with more than five years of "
+        "experience writing about food, restaurants and the trends that shape them."
+    )
+    result = clean_text(dump(*BODY, bio, "Privacy Policy"))
+    assert result.text == "\n\n".join(BODY)
+    # the same kind of sentence inside the article stays
+    quoted = (
+        "Jane Doe is a researcher at the university who has studied the bridge for ten years, "
+        "and she said the supports had been weak for a long time before anyone noticed."
+    )
+    kept = clean_text(dump(BODY[0], quoted, *BODY[1:], BODY[0].replace("city", "town")))
+    assert quoted in kept.text
+
+
 def test_reader_comments_are_not_the_article() -> None:
     comment = (
         "I have lived next to this bridge for forty years and I think the council should have "

@@ -4,11 +4,15 @@ Every article page of benchmarks/data/wcxb-dev goes through `tasks.extract.extra
 (what the pipeline's workers do), in this process, and its `title`, `authors` and
 `published_at` are compared with the page's ground truth:
 
-- title: exact match after Unicode NFKC, whitespace and case normalisation (all pages);
+- title: exact match after Unicode NFKC, whitespace and case normalisation, with the
+  Unicode quotation marks folded to ASCII ' and " (all pages; the annotators straightened
+  most curly quotes, see `QUOTE_FOLD`); the strict score without quote folding is printed too;
 - authors: every annotated author is among the extracted ones (pages with an annotated
   author). The annotation is split on ",", ";", "&" and " and "; degree pieces such as
   "MS", "RD", "Ph.D." are not names and are not required;
-- date: `published_at` is on the annotated calendar date (pages with an annotated date).
+- date: `published_at` is on the annotated calendar date (pages with an annotated date),
+  the publisher's own day when the page wrote an offset (`published_at_utc_offset_minutes`:
+  00:30+02:00 on 13 June is 13 June, as the page shows it, though 12 June in UTC).
 
 The rules are hand-written but were tuned by looking at WCXB dev pages, so the pages are
 split by registered domain into two halves (blake2b of the domain, even / odd): rules were
@@ -21,14 +25,23 @@ developed looking only at the "dev" half; the "held-out" half shows how they gen
 
 Measured 2026-12-03 on the 793 article pages (title / all authors / date):
 
-    half       before issue 15          after
-    all        0.745 / 0.689 / 0.824    0.842 / 0.750 / 0.824
-    dev        0.730 / 0.703 / 0.839    0.848 / 0.782 / 0.839
-    held-out   0.760 / 0.673 / 0.809    0.837 / 0.717 / 0.809
+    half       before issue 15          parts 1-4                after part 5 (schema v3)
+    all        0.745 / 0.689 / 0.824    0.850 / 0.763 / 0.829    0.879 / 0.763 / 0.844
+    dev        0.730 / 0.703 / 0.839    0.853 / 0.792 / 0.839    0.889 / 0.792 / 0.852
+    held-out   0.760 / 0.673 / 0.809    0.847 / 0.733 / 0.818    0.869 / 0.733 / 0.836
 
-Most date misses left are the annotation taking the date the page shows (an update, or
-the local calendar day of a time that is the previous day in UTC) where the page's
-JSON-LD declares another publication time; `published_at` keeps the declared one.
+"after part 5" folds quotation marks in titles (strict, unfolded: 0.850 / 0.853 / 0.847,
+as before) and compares the publisher's local day (`published_at_utc_offset_minutes`);
+the date rules added: the offset is kept, a non-zero offset of the same instant wins over
+"+00:00", and a publication time stamped on the last save gives way to htmldate's earlier
+original date.
+
+Of the 103 date misses left (both halves): 38 annotate a date that appears nowhere in the
+page's HTML in any common format; 27 annotate the page's declared `dateModified` (the
+"Updated …" date it shows; `published_at` keeps the publication time, as the data
+dictionary says); 29 annotate another date the page shows where its metadata or htmldate
+give a different one; 6 are a day off (the annotation taking the UTC day where the page
+shows its local one, or the other way round); 2 annotate only a month; 1 page gave no date.
 """
 
 from __future__ import annotations
@@ -42,7 +55,7 @@ import sys
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -57,6 +70,7 @@ DATA = Path(__file__).resolve().parent / "data" / "wcxb-dev"
 # taken to be the end of March 2026 (dates are only checked against this upper bound).
 CRAWL_DATE = date(2026, 3, 31)
 METRICS = ("title", "authors", "date")
+STRICT_TITLE = "title (no quote folding)"  # reported on its own line
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +137,22 @@ def annotated_authors(annotation: str | None) -> list[str]:
     return [p for p in pieces if p and not _DEGREE.match(p)]
 
 
-def title_ok(predicted: str | None, truth: str) -> bool:
-    return predicted is not None and _fold(predicted) == _fold(truth)
+# Typographic quotation marks and their ASCII forms: NFKC keeps them apart, and WCXB's
+# annotators straightened them in most titles ("Beginner’s Guide" annotated "Beginner's
+# Guide") but not all. The Unicode quotation-mark characters (Pi/Pf punctuation, primes)
+# fold to ' and "; a strict score without this folding is printed too.
+QUOTE_FOLD = str.maketrans(
+    {**dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc", "'"),
+     **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"')}
+)  # fmt: skip
+
+
+def title_ok(predicted: str | None, truth: str, fold_quotes: bool = True) -> bool:
+    if predicted is None:
+        return False
+    if fold_quotes:
+        predicted, truth = predicted.translate(QUOTE_FOLD), truth.translate(QUOTE_FOLD)
+    return _fold(predicted) == _fold(truth)
 
 
 def authors_ok(predicted: list[str] | None, annotation: str) -> bool:
@@ -132,14 +160,26 @@ def authors_ok(predicted: list[str] | None, annotation: str) -> bool:
     return all(_name_key(name) in found for name in annotated_authors(annotation))
 
 
-def date_ok(predicted: object, truth: str) -> bool:
-    return hasattr(predicted, "date") and predicted.date().isoformat() == truth[:10]
+def local_date(published_at: object, offset_minutes: int | None) -> date | None:
+    """The publisher's calendar day: `published_at` in the UTC offset the page wrote it
+    with (`published_at_utc_offset_minutes`), else its UTC day."""
+    if not isinstance(published_at, datetime):
+        return None
+    return (published_at + timedelta(minutes=offset_minutes or 0)).date()
+
+
+def date_ok(predicted: object, offset_minutes: int | None, truth: str) -> bool:
+    day = local_date(predicted, offset_minutes)
+    return day is not None and day.isoformat() == truth[:10]
+
+
+_TALLIED = (*METRICS, STRICT_TITLE)
 
 
 @dataclass(slots=True)
 class Tally:
-    hits: dict[str, int] = field(default_factory=lambda: dict.fromkeys(METRICS, 0))
-    scored: dict[str, int] = field(default_factory=lambda: dict.fromkeys(METRICS, 0))
+    hits: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_TALLIED, 0))
+    scored: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_TALLIED, 0))
 
     def add(self, metric: str, ok: bool) -> None:
         self.scored[metric] += 1
@@ -173,10 +213,12 @@ def check(page: Page, row: dict | None) -> dict[str, bool]:
     checks = {}
     if page.title:
         checks["title"] = title_ok(row.get("title"), page.title)
+        checks[STRICT_TITLE] = title_ok(row.get("title"), page.title, fold_quotes=False)
     if annotated_authors(page.author):
         checks["authors"] = authors_ok(row.get("authors"), page.author or "")
     if page.publish_date:
-        checks["date"] = date_ok(row.get("published_at"), page.publish_date)
+        offset = row.get("published_at_utc_offset_minutes")
+        checks["date"] = date_ok(row.get("published_at"), offset, page.publish_date)
     return checks
 
 
@@ -223,6 +265,8 @@ def main() -> None:
         cells = [f"{tally.rate(m):.3f} ({tally.scored[m]:3d})" for m in METRICS]
         print(f"{name:10} {cells[0]:>14} {cells[1]:>14} {cells[2]:>14}")
     print("targets       >= 0.85        >= 0.75        >= 0.90")
+    strict = " / ".join(f"{name} {t.rate(STRICT_TITLE):.3f}" for name, t in tallies.items())
+    print(f"{STRICT_TITLE}: {strict}")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
-"""Articles table, schema version 2. Column meanings live in docs/data-dictionary.md."""
+"""Articles table, schema version 3. Column meanings live in docs/data-dictionary.md."""
 
 import pyarrow as pa
 
-ARTICLES_SCHEMA_VERSION = 2
+ARTICLES_SCHEMA_VERSION = 3
 
 _UTC_US = pa.timestamp("us", tz="UTC")
 
@@ -15,13 +15,14 @@ ARTICLES_SCHEMA = pa.schema(
         pa.field("site_name", pa.string()),
         pa.field("title", pa.string()),
         pa.field("description", pa.string()),
-        pa.field("authors", pa.list_(pa.string())),
+        pa.field("authors", pa.list_(pa.string()), nullable=False),
         pa.field("published_at", _UTC_US),
+        pa.field("published_at_utc_offset_minutes", pa.int16()),
         pa.field("modified_at", _UTC_US),
         pa.field("published_at_source", pa.string(), nullable=False),
         pa.field("language", pa.string()),
         pa.field("section", pa.string()),
-        pa.field("tags", pa.list_(pa.string())),
+        pa.field("tags", pa.list_(pa.string()), nullable=False),
         pa.field("text", pa.string(), nullable=False),
         pa.field("page_type", pa.string(), nullable=False),
         pa.field("word_count", pa.int32(), nullable=False),

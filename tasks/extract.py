@@ -75,10 +75,12 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
     now = _reference_time(record, options)
     meta = read_page_meta(tree, record.url, now=now)
     # htmldate's date and trafilatura's categories are only needed when the page gave no
-    # dated metadata / no section of its own
+    # dated metadata / no section of its own, or a publication time stamped on the last save
+    first_published = meta.published[0][0] if meta.published else None
+    with_date = first_published is None or normalise.stamped_on_save(first_published, meta.modified)
     try:
         document = page_metadata(
-            tree, record.url, with_date=not meta.published, with_categories=not meta.section
+            tree, record.url, with_date=with_date, with_categories=not meta.section
         )
     except (TypeError, ValueError) as err:  # bare_extraction dropped such pages silently
         raise _StageError("extract", "metadata_failed", _one_line(err)) from err
@@ -110,7 +112,7 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
     if not text:
         raise _no_content(tree)
     published_at, published_source = normalise.pick_published(
-        meta.published, document.date, record.url or canonical, now=now
+        meta.published, document.date, record.url or canonical, now=now, modified=meta.modified
     )
     authors = _authors(tree, meta.json_ld_authors or document.author, document.sitename, domain)
     return {
@@ -122,6 +124,10 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
         "description": document.description or None,
         "authors": authors,
         "published_at": published_at,
+        # htmldate's date-only fallbacks ("url", "text") carry no offset of their own
+        "published_at_utc_offset_minutes": meta.published_offsets.get(published_at)
+        if published_source in normalise.METADATA_DATE_SOURCES
+        else None,
         "modified_at": meta.modified,
         "published_at_source": published_source,
         "language": normalise.detect_language(text, meta.html_lang),
@@ -167,6 +173,7 @@ def _from_text(record: RawRecord) -> dict[str, Any]:
         "description": None,
         "authors": normalise.split_authors(cleaned.authors, None, domain),
         "published_at": None,
+        "published_at_utc_offset_minutes": None,
         "modified_at": None,
         "published_at_source": "none",
         "language": normalise.detect_language(text),

@@ -34,7 +34,13 @@ from lxml import html as lxml_html
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["PageMeta", "author_links", "parse_datetime", "read_page_meta"]
+__all__ = [
+    "PageMeta",
+    "author_links",
+    "parse_datetime",
+    "parse_datetime_offset",
+    "read_page_meta",
+]
 
 
 @dataclass(slots=True)
@@ -47,6 +53,9 @@ class PageMeta:
     html_lang: str | None = None
     # (UTC datetime, "json-ld" | "meta" | "time-tag"), best first, each datetime once
     published: list[tuple[datetime, str]] = field(default_factory=list)
+    # the UTC offset, in minutes, that the page wrote with each `published` datetime
+    # ("2025-06-13T00:30+02:00" -> 120); absent for naive, date-only and epoch values
+    published_offsets: dict[datetime, int] = field(default_factory=dict)
     modified: datetime | None = None  # UTC
     section: str | None = None
     # JSON-LD author names, as written (splitting is normalise.split_authors' job)
@@ -134,6 +143,16 @@ def parse_datetime(value: object, now: datetime | None = None) -> datetime | Non
     dateutil for the other common forms. Naive values are taken as UTC, date-only
     values give midnight UTC. `now` (default: the current time) bounds the future.
     """
+    parsed = parse_datetime_offset(value, now)
+    return None if parsed is None else parsed[0]
+
+
+def parse_datetime_offset(
+    value: object, now: datetime | None = None
+) -> tuple[datetime, int | None] | None:
+    """`parse_datetime`'s UTC datetime and the UTC offset in minutes the value was written
+    with (None when it had none: naive, date-only, epoch). The offset gives the publisher's
+    own calendar day: "2025-06-13T00:30+02:00" is 12 June in UTC but 13 June on the page."""
     if isinstance(value, datetime):
         parsed: datetime | None = value
     elif isinstance(value, str):
@@ -145,10 +164,27 @@ def parse_datetime(value: object, now: datetime | None = None) -> datetime | Non
         return None
     if parsed is None:
         return None
+    # an epoch count is a bare instant: it says nothing of the publisher's zone
+    epoch = isinstance(value, str) and _EPOCH.fullmatch(value.strip()) is not None
+    offset = None if epoch else _offset_minutes(parsed)
     parsed = _to_utc(parsed)
     if parsed is None or not _plausible(parsed, now):
         return None
-    return parsed
+    return parsed, offset
+
+
+_MAX_OFFSET_MINUTES = 18 * 60  # datetime's own bound; real zones stay within -12..+14 h
+
+
+def _offset_minutes(value: datetime) -> int | None:
+    try:
+        offset = value.utcoffset()
+    except (OverflowError, ValueError):
+        return None
+    if offset is None:
+        return None
+    minutes = round(offset.total_seconds() / 60)
+    return minutes if abs(minutes) <= _MAX_OFFSET_MINUTES else None
 
 
 def _parse_string(text: str) -> datetime | None:
@@ -543,9 +579,17 @@ def _fill_published(meta: PageMeta, page: _Page) -> None:
         candidates.append((best_time, "time-tag"))
     found: list[tuple[datetime, str, bool]] = []
     for value, source in candidates:
-        parsed = parse_datetime(value, page.now) if isinstance(value, str) else None
-        if parsed is not None and all(parsed != f[0] for f in found):
-            found.append((parsed, source, ":" in value))
+        parsed = parse_datetime_offset(value, page.now) if isinstance(value, str) else None
+        if parsed is None:
+            continue
+        when, offset = parsed
+        if all(when != f[0] for f in found):
+            found.append((when, source, ":" in value))
+        # CMSs write the same instant as "+00:00" in one place and in the publisher's zone
+        # in another (WordPress: og meta in UTC, the visible <time> at -08:00): a non-zero
+        # offset for the same instant says more about the publisher's day
+        if offset is not None and meta.published_offsets.get(when) in (None, 0):
+            meta.published_offsets[when] = offset
     meta.published = [(when, source) for when, source, _ in _prefer_timed(found)]
 
 

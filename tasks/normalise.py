@@ -15,7 +15,7 @@ import re
 import unicodedata
 import zlib
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import quote, unquote_plus, urljoin, urlsplit, urlunsplit
 
 import numpy as np
@@ -33,7 +33,9 @@ __all__ = [
     "hamming",
     "normalise_url",
     "paragraphs",
+    "METADATA_DATE_SOURCES",
     "pick_published",
+    "stamped_on_save",
     "pick_title",
     "registered_domain",
     "simhash64",
@@ -797,7 +799,8 @@ def hamming(a: int, b: int) -> int:
 # --------------------------------------------------------------------------- dates
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_TRUSTED_SOURCES = frozenset({"json-ld", "meta", "time-tag"})
+# `published_at` sources read from the page's own metadata (with a time and UTC offset)
+METADATA_DATE_SOURCES = frozenset({"json-ld", "meta", "time-tag"})
 
 
 def _url_has_date(url: str | None, day: datetime) -> bool:
@@ -814,29 +817,53 @@ def _url_has_date(url: str | None, day: datetime) -> bool:
     return any(re.search(p, url, re.IGNORECASE) for p in patterns)
 
 
+# A declared publication time this close to the declared modification time was most
+# likely stamped by the CMS on the last save, not at first publication.
+_STAMPED_WITHIN = timedelta(days=1)
+# ... and htmldate's date must be earlier by more than a time-zone's worth of calendar day
+_EARLIER_BY = timedelta(days=2)
+
+
+def stamped_on_save(published: datetime | None, modified: datetime | None) -> bool:
+    """Whether the page's declared publication and modification times are the same save:
+    then an earlier date shown on the page (htmldate) is worth asking for."""
+    if published is None or modified is None:
+        return False
+    return abs(published - modified) <= _STAMPED_WITHIN
+
+
 def pick_published(
     meta_candidates: list[tuple[datetime, str]] | None,
     trafilatura_date: str | None,
     url: str | None,
     now: datetime | None = None,
+    modified: datetime | None = None,
 ) -> tuple[datetime | None, str]:
     """Publication time and where it came from.
 
     The first plausible page-metadata candidate ("json-ld", "meta", "time-tag") wins;
     else trafilatura's date (YYYY-MM-DD, from htmldate) as midnight UTC, with source
     "url" when the URL contains that date and "text" otherwise; else (None, "none").
+    One exception: when the metadata candidate is `stamped_on_save` (within a day of the
+    declared `modified` time, as CMSs that rewrite both on every save give) and htmldate's
+    date, which looks for the page's *original* date, is at least two days earlier, the
+    earlier date wins: republishing an old article must not make it new.
     `now` bounds plausible dates, as in `htmlmeta.parse_datetime`.
     """
+    page_date = parse_datetime(trafilatura_date, now)  # "YYYY-MM-DD" -> midnight UTC
     for candidate in meta_candidates or []:
         try:
             when, source = candidate
         except (TypeError, ValueError):
             continue
-        if source in _TRUSTED_SOURCES and isinstance(when, datetime):
+        if source in METADATA_DATE_SOURCES and isinstance(when, datetime):
             parsed = parse_datetime(when, now)
-            if parsed is not None:
+            if parsed is None:
+                continue
+            resaved = stamped_on_save(parsed, parse_datetime(modified, now))
+            if not (resaved and page_date is not None and parsed - page_date >= _EARLIER_BY):
                 return parsed, source
-    when = parse_datetime(trafilatura_date, now)  # "YYYY-MM-DD" -> midnight UTC
-    if when is not None:
-        return when, "url" if _url_has_date(url, when) else "text"
+            break
+    if page_date is not None:
+        return page_date, "url" if _url_has_date(url, page_date) else "text"
     return None, "none"

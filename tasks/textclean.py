@@ -61,6 +61,9 @@ MAX_HEADING_DISTANCE = 200
 # A block of at least this many tokens found inside a longer block is a pull quote; below it,
 # short sub-headings such as "'BAD SITUATION'" would be taken for quotes of a body sentence.
 PULL_QUOTE_MIN_TOKENS = 8
+# Technical prose ("Modular blockchains decouple core functions, such as consensus, ...")
+# has fewer function words than jusText expects; a complete sentence this dense is near-good.
+PROSE_STOPWORDS_LOW = 0.20
 PROSE_RUN = 3  # sentence paragraphs in a row that make up body text by themselves ...
 PROSE_RUN_NEARGOOD = 2  # ... when at least this many of them are near-good
 
@@ -265,11 +268,15 @@ _INTERRUPTION = re.compile(
 # Headings that introduce a list of links to other pages (related/teaser boxes).
 _TEASER_HEAD = re.compile(
     r"(?:more (?:in|on|from)(?: [\w' &-]{1,30})?|more stories|more news|"
-    r"related(?: articles| stories| news| content| links| topics| coverage| posts)?|"
-    r"read (?:next|more|also)|see also|also read|what to read next|"
-    r"most (?:read|popular|viewed|shared|commented|watched)(?: today| now| stories)?|"
+    # "More Serious Eats Recipes", "Other interesting articles", "Recent posts"
+    r"(?:more|other|recent|similar|popular|latest|featured)(?: [\w'&-]+){0,3}? "
+    r"(?:articles|stories|posts|recipes|guides|reviews|reads)|"
+    r"related(?: articles| stories| news| content| links| topics| coverage| posts| reading)?|"
+    r"read (?:next|more|also)|see also|also read|what to read next|keep reading|"
+    r"most (?:read|popular|viewed|shared|commented|watched)(?: today| now| stories| articles)?|"
     r"trending(?: now| stories)?|top stories|popular(?: now| stories)?|latest(?: news| stories)?|"
-    r"recommended(?: for you| stories| reading)?|(?:you|we think you) (?:may|might) (?:also )?like|"
+    r"recommended(?: for you| stories| reading| articles)?|"
+    r"(?:you|we think you) (?:may|might) (?:also )?(?:like|enjoy|be interested in)|"
     r"don'?t miss|editor'?s picks?|in other news|elsewhere on [\w' .-]{1,30}|"
     r"(?:must|just) watch(?:ed)?|(?:more|latest|top|related) videos|watch next|up next)",
     _I,
@@ -329,6 +336,18 @@ _CONSENT = re.compile(
     _I,
 )
 _CONSENT_MAX_WORDS = 80
+# Affiliate and editorial-independence disclosures: "We may earn a commission from links on
+# this page", "We independently test everything we recommend", "As an Amazon Associate".
+_DISCLOSURE = re.compile(
+    r"\b(?:we|i) (?:may )?(?:earn|receive|get|make)(?: an?| small)? (?:affiliate )?"
+    r"(?:commissions?|compensation)\b|"
+    r"\b(?:we|our editors) independently (?:test|evaluate|review|research|select|choose)|"
+    r"\bproducts (?:are|were) (?:chosen|selected) independently\b|"
+    r"\breader-supported\b|\bas an (?:amazon associate|affiliate)\b|"
+    r"\baffiliate (?:disclosure|disclaimer|marketer)\b|\badvertiser disclosure\b",
+    _I,
+)
+_DISCLOSURE_MAX_WORDS = 60
 # Words of footer link lines ("Cookie Policy Privacy Policy ... Contact Us Terms").
 _FOOTER_WORD = re.compile(
     r"\b(?:privacy|cookies?|terms|conditions|contact|about us|sitemap|site map|faq|help|"
@@ -497,6 +516,8 @@ def _hard_kind(b: _Block) -> str:
         return "bad"  # newsletter/social call to action
     if n <= _CONSENT_MAX_WORDS and "cookie" in low and _CONSENT.search(text):
         return "bad"  # cookie banner
+    if n <= _DISCLOSURE_MAX_WORDS and _DISCLOSURE.search(text):
+        return "skip"  # an affiliate disclosure: above or below the body, or inside it
     if _is_link_line(text, b.words, b.density):
         return "bad"  # footer/navigation link line
     return ""
@@ -558,7 +579,7 @@ def _classify(blocks: list[_Block]) -> None:
             b.cf = "short"
         elif b.density >= STOPWORDS_HIGH:
             b.cf = "good" if length > LENGTH_HIGH else "neargood"
-        elif b.density >= STOPWORDS_LOW:
+        elif b.density >= STOPWORDS_LOW or (b.density >= PROSE_STOPWORDS_LOW and _is_sentence(b)):
             b.cf = "neargood"
         else:
             b.cf = "bad"
@@ -668,6 +689,25 @@ def _revise(blocks: list[_Block]) -> None:
         b.cls = c
 
 
+# An author's bio closing the article: "Kelia Losa Reinoso is a content writer at Tastewise
+# with ...", "Chris Toy is the CEO and co-founder of ...".
+_AUTHOR_BIO = re.compile(
+    r"^(?:[A-Z][\w'’.-]+ ){1,3}(?:is|was|has been) (?:an?|the) (?:[\w-]+ ){0,4}?"
+    r"(?:writer|editor|journalist|reporter|author|contributor|columnist|researcher|expert|"
+    r"specialist|strategist|consultant|founder|co-founder|ceo|director|manager|marketer)\b"
+)
+_BIO_MAX_WORDS = 80
+_BIO_TAIL = 3  # a bio is one of the last good blocks
+
+
+def _cut_author_bio(blocks: list[_Block]) -> None:
+    """An author bio among the article's last good blocks is page furniture, not body."""
+    good = [b for b in blocks if b.cls == "good"]
+    for b in good[-_BIO_TAIL:]:
+        if len(b.words) <= _BIO_MAX_WORDS and _AUTHOR_BIO.match(b.text):
+            b.cls = "bad"
+
+
 def _cut_comments(blocks: list[_Block]) -> None:
     """Everything after a comment-section heading that follows the body is reader comments."""
     seen_good = False
@@ -764,6 +804,7 @@ def _clean(raw: str, language: str | None) -> CleanText:
     _promote_prose_runs(body)
     _revise(body)
     _cut_comments(body)
+    _cut_author_bio(body)
     if not any(b.cls == "good" for b in body):
         # Too short for context (a clean one-paragraph text): keep what reads as prose.
         for b in body:

@@ -200,7 +200,7 @@ def articles_table(
     bad: list[Failure] = []
     for row in rows:
         try:
-            pa.Table.from_pylist([row], schema=ARTICLES_FILE_SCHEMA)
+            _table([row], ARTICLES_FILE_SCHEMA)
             good.append(row)
         except _ARROW_ERRORS as err:
             bad.append(
@@ -237,16 +237,26 @@ def quarantine_table(
     checked = []
     for row in rows:
         try:
-            pa.Table.from_pylist([row], schema=QUARANTINE_FILE_SCHEMA)
+            _table([row], QUARANTINE_FILE_SCHEMA)
             checked.append(row)
         except _ARROW_ERRORS as err:
             checked.append(_unwritable_row(row, err, ctx))
     return pa.Table.from_pylist(checked, schema=QUARANTINE_FILE_SCHEMA)
 
 
+def _table(rows: Sequence[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    """`from_pylist`, plus the check it does not make: a null in a non-nullable column
+    (Arrow would store it, and readers trusting the schema would break) is refused."""
+    table = pa.Table.from_pylist(list(rows), schema=schema)
+    for name in (f.name for f in schema if not f.nullable):
+        if table.column(name).null_count:
+            raise pa.ArrowInvalid(f"null in non-nullable column {name!r}")
+    return table
+
+
 def _table_or_none(rows: Sequence[dict[str, Any]], schema: pa.Schema) -> pa.Table | None:
     try:
-        return pa.Table.from_pylist(list(rows), schema=schema)
+        return _table(rows, schema)
     except _ARROW_ERRORS:
         return None
 

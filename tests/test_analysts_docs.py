@@ -15,6 +15,8 @@ import pytest
 from conftest import REPO
 from test_analyst_types import assert_analyst_types
 
+from schemas import ARTICLES_SCHEMA_VERSION
+
 DOC = REPO / "docs" / "analysts.md"
 FENCE = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
@@ -70,4 +72,6 @@ def test_every_recipe_runs_and_returns_the_documented_types(
     expected_rows = sum(r["counts"]["articles"] for r in analyst_data.runs[1:])
     assert len(namespace["articles_df"]) == expected_rows
     assert len(namespace["committed"].files) == 2
-    assert namespace["versions"] == {b"2"}
+    assert namespace["versions"] == {str(ARTICLES_SCHEMA_VERSION).encode()}
+    local_days = namespace["local_days"]  # the publisher's calendar day recipe
+    assert len(local_days) and local_days["published_day_local"].notna().all()

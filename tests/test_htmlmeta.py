@@ -10,7 +10,7 @@ import pytest
 import trafilatura
 from lxml import etree, html
 
-from tasks.htmlmeta import PageMeta, parse_datetime, read_page_meta
+from tasks.htmlmeta import PageMeta, parse_datetime, parse_datetime_offset, read_page_meta
 from tasks.normalise import split_authors
 
 HTML_DIR = Path(__file__).resolve().parent / "data" / "html"
@@ -524,3 +524,48 @@ def test_a_failing_part_leaves_a_log_line_and_the_others_still_fill(monkeypatch,
     assert meta.html_lang is None
     [line] = [r.getMessage() for r in caplog.records]
     assert "htmlmeta _fill_lang failed on https://example.com/a?x=1: KeyError" in line
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2025-06-13T00:30:00+02:00", (datetime(2025, 6, 12, 22, 30, tzinfo=UTC), 120)),
+        ("2025-06-13T00:30:00Z", (datetime(2025, 6, 13, 0, 30, tzinfo=UTC), 0)),
+        ("2025-06-12T21:30:00-05:30", (datetime(2025, 6, 13, 3, 0, tzinfo=UTC), -330)),
+        ("Fri, 13 Jun 2025 00:30:00 CEST", (datetime(2025, 6, 12, 22, 30, tzinfo=UTC), 120)),
+        # no offset written: the UTC reading, and no offset to report
+        ("2025-06-13T00:30:00", (datetime(2025, 6, 13, 0, 30, tzinfo=UTC), None)),
+        ("2025-06-13", (datetime(2025, 6, 13, tzinfo=UTC), None)),
+        ("1749774600", (datetime(2025, 6, 13, 0, 30, tzinfo=UTC), None)),
+        ("not a date", None),
+    ],
+)
+def test_parse_datetime_offset_keeps_the_written_offset(value, expected):
+    assert parse_datetime_offset(value, now=datetime(2025, 7, 1, tzinfo=UTC)) == expected
+
+
+def test_published_offsets_follow_each_candidate():
+    markup = page(
+        json_ld('{"@type": "NewsArticle", "datePublished": "2025-03-18T00:30:00+02:00"}')
+        + '<meta property="article:published_time" content="2025-03-17T08:00:00">',
+        body='<time datetime="2025-03-16T09:00:00-04:00">16 March</time>',
+    )
+    meta = meta_of(markup)
+    assert [source for _, source in meta.published] == ["json-ld", "meta", "time-tag"]
+    assert meta.published_offsets == {
+        datetime(2025, 3, 17, 22, 30, tzinfo=UTC): 120,
+        datetime(2025, 3, 16, 13, 0, tzinfo=UTC): -240,
+    }  # the naive meta value wrote no offset
+
+
+def test_same_instant_in_utc_and_in_the_publishers_zone_keeps_the_zone():
+    """WordPress writes article:published_time in UTC and the visible <time> in the site's
+    zone: the same instant, and the non-zero offset is the one that tells the page's day."""
+    markup = page(
+        '<meta property="article:published_time" content="2025-03-19T03:05:00+00:00">',
+        body='<time datetime="2025-03-18T20:05:00-07:00">March 18, 2025</time>',
+    )
+    meta = meta_of(markup)
+    when = datetime(2025, 3, 19, 3, 5, tzinfo=UTC)
+    assert meta.published == [(when, "meta")]
+    assert meta.published_offsets == {when: -420}

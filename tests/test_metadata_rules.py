@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import gzip
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 import trafilatura
 
@@ -14,6 +15,7 @@ from tasks.htmlmeta import author_links, read_page_meta
 from tasks.normalise import clean_title, names_person, pick_title, split_authors, split_tags
 from tasks.records import ExtractOptions, RawRecord
 from tasks.textclean import clean_text
+from tasks.write import articles_table
 
 ROOT = Path(__file__).resolve().parent.parent
 OPTIONS = ExtractOptions(crawl_date=date(2025, 3, 18), pipeline_version="test", schema_version=1)
@@ -385,3 +387,67 @@ def test_html_row_falls_back_to_author_links_and_visible_byline():
 )
 def test_split_authors_drops_leaked_dates_roles_and_link_texts(raw, expected):
     assert split_authors(raw) == expected
+
+
+# ------------------------------------------------------------------------------ dates
+
+
+def test_row_keeps_the_publishers_utc_offset():
+    """00:30 on 18 March in +02:00 is 17 March in UTC: the offset gives the page's own day."""
+    body = "<p>A sentence of the article body, long enough to be kept. </p>" * 10
+    head = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", '
+        '"datePublished": "2025-03-18T00:30:00+02:00"}</script>'
+    )
+    record = RawRecord(
+        "p.html",
+        "html",
+        "html",
+        f"<html><head>{head}</head><body><article><h1>Headline</h1>{body}</article></body></html>",
+        url="https://example.com/a",
+    )
+    row = extract_record(record, OPTIONS)
+    assert row["published_at"] == datetime(2025, 3, 17, 22, 30, tzinfo=UTC)
+    assert row["published_at_utc_offset_minutes"] == 120
+    local = row["published_at"] + timedelta(minutes=row["published_at_utc_offset_minutes"])
+    assert local.date() == date(2025, 3, 18)
+
+
+def test_row_without_a_written_offset_has_none():
+    body = "<p>A sentence of the article body, long enough to be kept. </p>" * 10
+    record = RawRecord(
+        "p.html",
+        "html",
+        "html",
+        '<html><head><meta property="article:published_time" content="2025-03-18">'
+        f"</head><body><article><h1>Headline</h1>{body}</article></body></html>",
+        url="https://example.com/a",
+    )
+    row = extract_record(record, OPTIONS)
+    assert row["published_at"] == datetime(2025, 3, 18, tzinfo=UTC)
+    assert row["published_at_utc_offset_minutes"] is None
+
+
+def test_row_without_author_or_tags_is_stored_as_empty_lists_under_a_not_null_schema(tmp_path):
+    body = "<p>A sentence of the article body, long enough to be kept. </p>" * 10
+    record = RawRecord(
+        "p.html",
+        "html",
+        "html",
+        f"<html><body><article><h1>Headline</h1>{body}</article></body></html>",
+        url="https://example.com/a",
+    )
+    row = extract_record(record, OPTIONS)
+    table, bad = articles_table([row])
+    assert bad == []
+    pq.write_table(table, tmp_path / "a.parquet")
+    stored = pq.read_table(tmp_path / "a.parquet")
+    assert stored.column("authors").to_pylist() == [[]]
+    assert stored.column("tags").to_pylist() == [[]]
+    schema = pq.read_schema(tmp_path / "a.parquet")
+    assert not schema.field("authors").nullable and not schema.field("tags").nullable
+    # a row that breaks the promise is refused, not written as null
+    broken, refused = articles_table([{**row, "authors": None}])
+    assert broken.num_rows == 0 and [f.error_message for f in refused] == [
+        "ArrowInvalid: null in non-nullable column 'authors'"
+    ]

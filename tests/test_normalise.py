@@ -6,7 +6,7 @@ import gzip
 import re
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,12 +26,13 @@ from tasks.normalise import (
     registered_domain,
     simhash64,
     split_authors,
+    stamped_on_save,
     word_count,
 )
 
 DATA = Path(__file__).resolve().parent / "data"
 ECHOLIVE_TEXT = (DATA / "text" / "echolive-trump-putin.txt").read_text(encoding="utf-8")
-NOW = datetime(2025, 3, 20, 12, 0, tzinfo=UTC)
+NOW = datetime(2025, 7, 20, 12, 0, tzinfo=UTC)
 
 ODD_INPUTS = [None, "", "   ", "\x00", "garbage", "http://", "://", "\ud800", 42, b"bytes", []]
 
@@ -591,3 +592,35 @@ def test_trafilatura_date_from_text(url):
 def test_nothing_usable(date):
     assert pick_published([], date, "https://e.com/2025/03/18/") == (None, "none")
     assert pick_published(None, date, None) == (None, "none")
+
+
+def test_publication_stamped_on_the_last_save_gives_way_to_an_earlier_page_date():
+    """datePublished == dateModified (a CMS that rewrites both on every save) and the page
+    shows an older original date (htmldate): the older date is the publication."""
+    saved = datetime(2025, 6, 24, 9, 30, tzinfo=UTC)
+    candidates = [(saved, "json-ld")]
+    url = "https://e.com/blog/how-much-to-charge"
+    assert pick_published(candidates, "2024-08-25", url, now=NOW, modified=saved) == (
+        datetime(2024, 8, 25, tzinfo=UTC),
+        "text",
+    )
+    # a real later modification: the declared publication stands
+    later = saved + timedelta(days=30)
+    assert pick_published(candidates, "2024-08-25", url, now=NOW, modified=later) == (
+        saved,
+        "json-ld",
+    )
+    # one calendar day earlier is the publisher's local day, not an older article
+    assert pick_published(candidates, "2025-06-23", url, now=NOW, modified=saved) == (
+        saved,
+        "json-ld",
+    )
+    # no modification time declared: nothing to suspect
+    assert pick_published(candidates, "2024-08-25", url, now=NOW) == (saved, "json-ld")
+
+
+def test_stamped_on_save():
+    when = datetime(2025, 6, 24, 9, 30, tzinfo=UTC)
+    assert stamped_on_save(when, when + timedelta(hours=3))
+    assert not stamped_on_save(when, when + timedelta(days=3))
+    assert not stamped_on_save(when, None) and not stamped_on_save(None, when)

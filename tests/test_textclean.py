@@ -443,6 +443,59 @@ def test_teaser_box_inside_the_article_does_not_end_it() -> None:
     assert result.text == "\n\n".join(BODY)
 
 
+@pytest.mark.parametrize(
+    "heading", ["More Serious Eats Recipes", "Other interesting articles", "Most read articles"]
+)
+def test_teaser_headings_name_what_they_list(heading: str) -> None:
+    teasers = [
+        "Council approves new budget for road repairs in the north of the county",
+        "Ferry service to return this summer after a two-year break",
+    ]
+    result = clean_text(dump(*BODY, heading, *teasers))
+    assert result.text == "\n\n".join(BODY)
+
+
+@pytest.mark.parametrize(
+    "disclosure",
+    [
+        "We independently evaluate all of our recommendations. If you click on links we "
+        "provide, we may receive compensation.",
+        "The following content is brought to you by our partners. If you buy a product "
+        "featured here, we may earn an affiliate commission.",
+        "We are a reader-supported website and do not accept payment from manufacturers.",
+        "Affiliate Disclaimer: Some of the links used on this blog are affiliate links.",
+    ],
+)
+def test_affiliate_disclosures_are_not_the_article(disclosure: str) -> None:
+    result = clean_text(dump(disclosure, *BODY[:2], disclosure, BODY[2]))
+    assert result.text == "\n\n".join(BODY)
+
+
+def test_a_body_sentence_about_affiliate_links_stays() -> None:
+    sentence = (
+        "I use this liquid castile soap or this natural liquid dish soap, just in case you "
+        "were wondering (both are affiliate links), and the mixture keeps for a month."
+    )
+    result = clean_text(dump(*BODY[:2], sentence, BODY[2]))
+    assert sentence in result.text
+
+
+def test_author_bio_closing_the_article_is_not_the_article() -> None:
+    bio = (
+        "Kelia Losa Reinoso is a content writer at Tastewise with more than five years of "
+        "experience writing about food, restaurants and the trends that shape them."
+    )
+    result = clean_text(dump(*BODY, bio, "Privacy Policy"))
+    assert result.text == "\n\n".join(BODY)
+    # the same kind of sentence inside the article stays
+    quoted = (
+        "Jane Doe is a researcher at the university who has studied the bridge for ten years, "
+        "and she said the supports had been weak for a long time before anyone noticed."
+    )
+    kept = clean_text(dump(BODY[0], quoted, *BODY[1:], BODY[0].replace("city", "town")))
+    assert quoted in kept.text
+
+
 def test_reader_comments_are_not_the_article() -> None:
     comment = (
         "I have lived next to this bridge for forty years and I think the council should have "

@@ -126,7 +126,7 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
         "published_at": published_at,
         # htmldate's date-only fallbacks ("url", "text") carry no offset of their own
         "published_at_utc_offset_minutes": meta.published_offsets.get(published_at)
-        if published_source in normalise.METADATA_DATE_SOURCES
+        if published_at is not None and published_source in normalise.METADATA_DATE_SOURCES
         else None,
         "modified_at": meta.modified,
         "published_at_source": published_source,

@@ -509,9 +509,7 @@ class S3Storage(Storage):
             head = self._call("head", key, self.client.head_object, Key=self._key(key))
         except FileNotFoundError:
             return None
-        return Entry(
-            key, head["ContentLength"], head["LastModified"].timestamp(), head.get("ETag")
-        )
+        return Entry(key, head["ContentLength"], head["LastModified"].timestamp(), head.get("ETag"))
 
     def open_read(self, key: str, etag: str | None = None) -> IO[bytes]:
         """A stream of the object; with `etag`, a read of any other version fails

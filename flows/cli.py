@@ -112,6 +112,14 @@ def process(
             "quarantining them as extract/not_article.",
         ),
     ] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Extract every input again instead of reusing the rows an earlier run of "
+            "the date staged for unchanged files.",
+        ),
+    ] = False,
 ) -> None:
     """Process INPUT as the raw records of one crawl date into OUTPUT."""
     from tasks.pool import start_forkserver
@@ -151,6 +159,7 @@ def process(
         "warc_since": warc_since,
         "warc_until": warc_until,
         "keep_non_articles": keep_non_articles,
+        "full": full,
     }
     with _progress() as bar:
         task_id = bar.add_task("records", total=None)
@@ -159,7 +168,10 @@ def process(
                 parameters, dask_address, lambda n: bar.advance(task_id, n)
             )
         except KeyboardInterrupt as err:  # staging is removed by then, like any failure
-            console.print("[red]interrupted:[/] the run stopped and its staging files were removed")
+            console.print(
+                "[red]interrupted:[/] the run stopped and its staging files were removed; "
+                "a rerun reuses the batches it completed"
+            )
             raise typer.Exit(130) from err
         except Exception as err:  # the run itself failed: say why, exit non-zero
             console.print(f"[red]run failed:[/] {safe_error_text(err)}")

@@ -56,8 +56,8 @@ def _run_name() -> str:
 
 
 # Batch tasks run in threads: each one hands its batch to a worker *process* of the
-# pool, so threads only wait on pipes. Inputs are not hashed for caching (NO_CACHE): a
-# batch holds megabytes of HTML; and the task returns counts, never article bodies.
+# pool, so threads only wait on pipes. Inputs are not hashed for caching (NO_CACHE): reuse
+# is by staged piece (tasks/pieces.py); a batch holds references, the task returns counts.
 @task(name="extract-batch", task_run_name="batch-{batch.batch_no}", cache_policy=NO_CACHE)
 def extract_batch(batch: Batch, pool: WorkerPool, ctx: RunContext) -> BatchSummary:
     return process_batch(batch, pool, ctx)
@@ -102,6 +102,7 @@ def process(
     allow_empty: bool = False,
     worker_memory_mb: int | None = None,
     keep_non_articles: bool = False,
+    full: bool = False,
 ) -> dict[str, Any]:
     """Process the raw records in `input` as crawl date `crawl_date` into `output`.
 
@@ -113,6 +114,8 @@ def process(
     `keep_non_articles`: pages routed as listings, products, forums... stay in articles
     with their page_type instead of going to quarantine (extract/not_article).
     `worker_memory_mb`: per-worker memory limit (default: see tasks.pool).
+    `full`: extract everything again instead of reusing the rows earlier runs staged for
+    unchanged inputs (tasks/pieces.py).
     """
     # options are checked before anything starts (ValueError: the flow run fails at once)
     config = ProcessConfig(
@@ -126,6 +129,7 @@ def process(
         allow_empty=allow_empty,
         worker_memory_mb=worker_memory_mb,
         keep_non_articles=keep_non_articles,
+        full=full,
     )
     orchestrator: dict[str, Any] = {"name": "prefect", "flow_run_id": str(flow_run.id)}
     submit: Submit = extract_batch.submit

@@ -153,6 +153,16 @@ class Job:
     handler: str
     payload: Any
     skip: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # The caller's S3 settings and AWS credential chain variables: workers fork from a
+    # forkserver whose environment is frozen when it started, and the job opens S3 itself.
+    env: dict[str, str] = field(default_factory=lambda: _storage_env(os.environ))
+
+
+_ENV_PREFIXES = ("AWS_", "NEWSFLOW_S3_")
+
+
+def _storage_env(environ: Any) -> dict[str, str]:
+    return {k: v for k, v in environ.items() if k.startswith(_ENV_PREFIXES)}
 
 
 _JOB_DONE, _JOB_ERROR = "newsflow:job_done", "newsflow:job_error"
@@ -160,6 +170,9 @@ _JOB_DONE, _JOB_ERROR = "newsflow:job_done", "newsflow:job_error"
 
 def _run_job(conn: Connection, job: Job, context: Any) -> bool:
     """One Job in this worker; False when the worker must exit (its memory limit)."""
+    for stale in _storage_env(os.environ).keys() - job.env.keys():
+        del os.environ[stale]
+    os.environ.update(job.env)
     module, name = job.handler.split(":")
     handler = getattr(importlib.import_module(module), name)
     try:

@@ -287,7 +287,7 @@ def test_sigint_mid_run_removes_staging_and_keeps_the_old_partition(tmp_path) ->
         args, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
     )
     try:
-        staged = _wait_for(lambda: list((out / "_staging").glob("*/batches/*.parquet")), 120)
+        staged = _wait_for(lambda: list((out / "_pieces").glob("*/*/*/_done.json")), 120)
         assert staged, "no batch was staged"
         os.killpg(proc.pid, signal.SIGINT)
         output, _ = proc.communicate(timeout=120)
@@ -296,9 +296,9 @@ def test_sigint_mid_run_removes_staging_and_keeps_the_old_partition(tmp_path) ->
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 130, output.decode(errors="replace")
     assert b"interrupted" in output
-    run_dir = staged[0].parent.parent
-    assert not run_dir.exists()
-    assert list((out / "_staging").iterdir()) == []
+    # the run's own staging is gone; its complete pieces stay for a rerun to reuse
+    assert not any((out / "_staging").iterdir())
+    assert staged[0].exists()
     after = sorted(p.read_bytes() for p in (out / "articles").rglob("*") if p.is_file())
     assert after == before
     assert len(list((out / "_runs").iterdir())) == 1

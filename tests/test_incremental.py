@@ -30,7 +30,18 @@ from tasks.storage import open_storage
 
 DAY = date(2025, 3, 18)
 NEWSFLOW = str(REPO / ".venv" / "bin" / "newsflow")
-WORDS = "harbour council budget river school train market storm vote bridge".split()
+WORDS = [
+    "harbour",
+    "council",
+    "budget",
+    "river",
+    "school",
+    "train",
+    "market",
+    "storm",
+    "vote",
+    "bridge",
+]
 
 
 def page(n: int, seed: int = 0) -> str:
@@ -83,7 +94,8 @@ def tables(location: str | Path, record: dict[str, Any], s3=None) -> dict[str, l
     return {"articles": articles, "quarantine": quarantine}
 
 
-SMALL = {"batch_size": 3, "batch_bytes": 20_000, "workers": 2}  # WARCs split into spans
+SMALL = {"batch_size": 3, "batch_bytes": 6_000, "workers": 2}  # WARCs split into spans
+CLI = {"batch_size": 3, "workers": 2}
 
 
 def test_split_warcs_give_the_rows_of_whole_reads(tmp_path: Path) -> None:
@@ -180,9 +192,8 @@ def test_a_run_killed_at_several_points_resumes_with_its_staged_pieces(backend, 
         shutil.rmtree(raw)
 
     def config(output: str) -> ProcessConfig:
-        return ProcessConfig(
-            input=source, crawl_date=DAY, output=output, s3=backend.options, **SMALL
-        )
+        # as the CLI below plans: the same pieces, the same keys
+        return ProcessConfig(input=source, crawl_date=DAY, output=output, s3=backend.options, **CLI)
 
     reference_out = str(tmp_path / "reference")
     reference = run_config(config(reference_out))

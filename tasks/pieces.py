@@ -205,7 +205,7 @@ def _unit_hash(file: InputFile) -> float:
 
 
 def _splittable_warc(file: InputFile) -> bool:
-    """A .warc, or a .warc.gz whose first gzip member ends within its first 1 MiB (one
+    """A .warc, or a .warc.gz whose first gzip member ends within its first 256 KiB (one
     member per record, as CC-NEWS ships). A WARC gzipped as one stream has no offsets to
     start from: it is read whole. Inflates at most that first member."""
     name = file.name.lower()
@@ -215,7 +215,7 @@ def _splittable_warc(file: InputFile) -> bool:
         return False
     try:
         with file.open("rb") as stream:
-            head = stream.read(1 << 20)
+            head = stream.read(1 << 18)
     except (OSError, StorageError):
         return False
     inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)

@@ -181,7 +181,8 @@ def output_locations(output: object) -> list[str]:
 
         uri_of = open_storage(output).uri_of  # type: ignore[arg-type]
     root = uri_of("")
-    tables = [uri_of(name) for name in ("articles", "quarantine", "_staging", "_runs", "_locks")]
+    names = ("articles", "quarantine", "_staging", "_pieces", "_runs", "_locks")
+    tables = [uri_of(name) for name in names]
     return [root, *tables]
 
 

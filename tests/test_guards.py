@@ -277,9 +277,10 @@ def test_sigint_mid_run_removes_staging_and_keeps_the_old_partition(tmp_path) ->
     page = BOILERPLATE_HTML.read_text()
     raw = tmp_path / "raw"
     raw.mkdir()
-    with gzip.open(raw / "many.jsonl.gz", "wt") as sink:
-        for n in range(2000):
-            sink.write(json.dumps({"url": f"https://a.example/{n}", "html": page}) + "\n")
+    for part in range(200):  # many files: a JSONL file is one batch, read by one worker
+        with gzip.open(raw / f"many-{part:03d}.jsonl.gz", "wt") as sink:
+            for n in range(part * 10, part * 10 + 10):
+                sink.write(json.dumps({"url": f"https://a.example/{n}", "html": page}) + "\n")
     args = [NEWSFLOW, "process", str(raw), "--date", DAY.isoformat(), "-o", str(out)]
     args += ["--workers", "1", "--batch-size", "5"]
     # a new session: the signal goes to the whole process group, as Ctrl-C in a terminal does

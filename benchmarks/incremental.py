@@ -111,7 +111,7 @@ def main() -> None:
         ratios["unchanged"].append(full / unchanged)
         print(
             f"[{repeat}] unchanged  {unchanged:7.1f} s  reused "
-            f"{record['counts']['batches_reused']}/{pieces}: {full / unchanged:.1f}x faster",
+            f"{record['reused']['batches']}/{pieces}: {full / unchanged:.1f}x faster",
             flush=True,
         )
         # one file changed: other pages, so its rows really change
@@ -126,7 +126,7 @@ def main() -> None:
         ratios["one"].append(one / full)
         print(
             f"[{repeat}] 1 changed  {one:7.1f} s  reused "
-            f"{record['counts']['batches_reused']}/{record['counts']['batches']}: "
+            f"{record['reused']['batches']}/{record['counts']['batches']}: "
             f"{100 * one / full:.0f} % of full",
             flush=True,
         )
@@ -138,7 +138,7 @@ def main() -> None:
         ratios["resume"].append(rest / full)
         print(
             f"[{repeat}] resume     {rest:7.1f} s  (killed after {killed_after:.1f} s) "
-            f"reused {record['counts']['batches_reused']}/{pieces}: "
+            f"reused {record['reused']['batches']}/{pieces}: "
             f"{100 * rest / full:.0f} % of full",
             flush=True,
         )

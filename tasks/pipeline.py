@@ -311,8 +311,6 @@ def run_process(
             # pages decoded with stray NUL bytes dropped (nul_bytes_dropped)
             "load_notes": dict(sorted(notes.items())),
             "batches": len(summaries),
-            # batches whose rows an earlier run staged from the same unchanged inputs
-            "batches_reused": sum(s.reused for s in summaries),
             "workers_replaced": workers_replaced,
             # paragraphs that recur across a site's pages in this run (tasks/siteboiler.py)
             "site_boilerplate": {
@@ -321,6 +319,12 @@ def run_process(
                 "paragraphs_removed": commit.site_boilerplate.paragraphs_removed,
                 "rows_kept_whole": commit.site_boilerplate.rows_kept_whole,
             },
+        },
+        # batches (and their records) whose rows an earlier run staged from the same,
+        # unchanged inputs: not extracted again (tasks/pieces.py)
+        "reused": {
+            "batches": sum(s.reused for s in summaries),
+            "records": sum(s.records_in for s in summaries if s.reused),
         },
         "timings": {
             "started_at": _iso(started),

@@ -114,10 +114,10 @@ def test_rerun_reuses_unchanged_files_and_matches_a_run_from_scratch(tmp_path: P
     raw = make_raw(tmp_path / "raw")
     out = tmp_path / "out"
     first = run_local(raw, out, **SMALL)
-    assert first["counts"]["batches_reused"] == 0
+    assert first["reused"]["batches"] == 0
     before = tables(out, first)
     again = run_local(raw, out, **SMALL)
-    assert again["counts"]["batches_reused"] == again["counts"]["batches"]
+    assert again["reused"]["batches"] == again["counts"]["batches"]
     assert tables(out, again) == before
 
     # add a file, change two, remove two (one of them only quarantined)
@@ -127,12 +127,9 @@ def test_rerun_reuses_unchanged_files_and_matches_a_run_from_scratch(tmp_path: P
     (raw / "page-07.html").unlink()
     (raw / "empty.html").unlink()
     rerun = run_local(raw, out, **SMALL)
-    assert 0 < rerun["counts"]["batches_reused"] < rerun["counts"]["batches"]
+    assert 0 < rerun["reused"]["batches"] < rerun["counts"]["batches"]
     scratch = run_local(raw, tmp_path / "scratch", **SMALL)
-    assert scratch["counts"] == rerun["counts"] | {
-        "batches_reused": 0,
-        "workers_replaced": scratch["counts"]["workers_replaced"],
-    }
+    assert scratch["counts"] == rerun["counts"]
     got = tables(out, rerun)
     assert got == tables(tmp_path / "scratch", scratch)
     sources = {row["source_uri"] for rows in got.values() for row in rows}
@@ -142,7 +139,7 @@ def test_rerun_reuses_unchanged_files_and_matches_a_run_from_scratch(tmp_path: P
     assert len(folders) == rerun["counts"]["batches"]
 
     full = run_local(raw, out, full=True, **SMALL)
-    assert full["counts"]["batches_reused"] == 0
+    assert full["reused"]["batches"] == 0
     assert tables(out, full) == got
 
 
@@ -208,11 +205,8 @@ def test_a_run_killed_at_several_points_resumes_with_its_staged_pieces(backend, 
         assert killed, "the run finished before the kill"
         complete = {e.key for e in store.list(PIECES) if e.key.endswith(DONE)}
         record = run_config(config(backend.location))
-        assert record["counts"]["batches_reused"] >= len(complete) >= pieces
-        assert record["counts"] | {"batches_reused": 0} == reference["counts"] | {
-            "batches_reused": 0,
-            "workers_replaced": record["counts"]["workers_replaced"],
-        }
+        assert record["reused"]["batches"] >= len(complete) >= pieces
+        assert record["counts"] == reference["counts"]
         assert tables(backend.location, record, backend.options) == expected
 
 

@@ -288,7 +288,10 @@ def test_sigint_mid_run_removes_staging_and_keeps_the_old_partition(tmp_path) ->
         args, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
     )
     try:
-        staged = _wait_for(lambda: list((out / "_pieces").glob("*/*/*/_done.json")), 120)
+        earlier = set((out / "_pieces").glob("*/*/*/_done.json"))  # the first run's
+        staged = _wait_for(
+            lambda: sorted(set((out / "_pieces").glob("*/*/*/_done.json")) - earlier), 120
+        )
         assert staged, "no batch was staged"
         os.killpg(proc.pid, signal.SIGINT)
         output, _ = proc.communicate(timeout=120)

@@ -12,6 +12,7 @@ driver process alone (the extraction workers are its children and not counted):
 
     git archive <base> | tar -x -C /tmp/nf-before
     python benchmarks/driver_cost.py /tmp/inc_ccnews20k --tree before=/tmp/nf-before --tree after=.
+    python benchmarks/driver_cost.py /tmp/inc_ccnews20k --plan-only     # this tree's planning
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 CHILD = r"""
@@ -79,6 +81,35 @@ if __name__ == "__main__":
 """
 
 
+def plan_cost(warc: Path) -> dict:
+    """The driver's whole share of work before extraction (list + plan), this tree only."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tasks.load import list_inputs
+    from tasks.pieces import plan_batches
+
+    def io_counters() -> tuple[int, int]:
+        fields = dict(line.split(": ") for line in Path("/proc/self/io").read_text().splitlines())
+        return int(fields["rchar"]), int(fields["wchar"])
+
+    cpu, (read, _) = time.process_time(), io_counters()
+    batches = plan_batches(
+        list_inputs(warc),
+        batch_size=200,
+        batch_bytes=8 * 2**20,
+        max_record_bytes=10 * 2**20,
+        warc_filter=None,
+        versions={},
+    )
+    cpu, read = time.process_time() - cpu, io_counters()[0] - read
+    size = sum(p.stat().st_size for p in ([warc] if warc.is_file() else warc.rglob("*")))
+    return {
+        "input_mb": round(size / 2**20),
+        "batches": len(batches),
+        "plan_cpu_ms": round(cpu * 1e3, 1),
+        "plan_read_kb": round(read / 1024, 1),
+    }
+
+
 def run_tree(tree: Path, warc: Path) -> dict:
     with tempfile.TemporaryDirectory(prefix="driver-cost-") as tmp:
         script = Path(tmp) / "child.py"
@@ -102,9 +133,13 @@ def run_tree(tree: Path, warc: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("input", type=Path, help="a WARC or a folder of them")
-    parser.add_argument("--tree", action="append", required=True, help="name=path")
+    parser.add_argument("--tree", action="append", default=[], help="name=path")
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--plan-only", action="store_true", help="list + plan cost only")
     args = parser.parse_args()
+    if args.plan_only:
+        print("plan", json.dumps(plan_cost(args.input)))
+        return
     for _ in range(args.repeats):
         for spec in args.tree:
             name, _, path = spec.partition("=")

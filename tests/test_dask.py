@@ -81,7 +81,8 @@ def test_site_boilerplate_on_dask_gives_the_rows_of_the_local_runner(
         batch_size=1,
         dask_address=dask_cluster,
     )
-    assert record["counts"]["batches"] == 7 and local["counts"]["batches"] == 1
+    # batch_size 1: one batch per input file (a JSONL file is read by one worker)
+    assert record["counts"]["batches"] == 3 and local["counts"]["batches"] == 1
     assert record["counts"] | {"batches": 1} == local["counts"]
     assert record["counts"]["site_boilerplate"]["rows_changed"] == 6
     rows = _rows(tmp_path / "dask")
@@ -89,7 +90,9 @@ def test_site_boilerplate_on_dask_gives_the_rows_of_the_local_runner(
     assert sum(NEWSLETTER in row["text"] for row in rows) == 1  # only the single-page site
 
 
-def test_dask_workers_read_their_batches_from_s3_themselves(prefect_harness, s3, tmp_path) -> None:
+def test_dask_workers_read_their_batches_from_s3_themselves(
+    prefect_harness, s3, tmp_path, monkeypatch
+) -> None:
     """The raw data lives only in SeaweedFS: batches carry references, and each Dask worker
     reads its own byte spans from S3 (the driver never holds a record)."""
     import dask
@@ -105,7 +108,9 @@ def test_dask_workers_read_their_batches_from_s3_themselves(prefect_harness, s3,
     store = s3.store
     for path in sorted(raw.iterdir()):
         store.write_bytes(f"raw/{path.name}", path.read_bytes())
-    # started here, after the fixture put the S3 credentials in the environment
+    # the endpoint as `newsflow process --s3-endpoint` sets it; the cluster is started
+    # here, after the fixture put the S3 credentials in the environment its workers inherit
+    monkeypatch.setenv("NEWSFLOW_S3_ENDPOINT", s3.options.endpoint_url)
     with (
         dask.config.set({"distributed.worker.daemon": False}),
         LocalCluster(

@@ -33,7 +33,7 @@ def test_process_flow_runs_batch_tasks_and_publishes_an_artifact(prefect_harness
     assert state.is_completed()
     record = state.result()
     assert record["orchestrator"]["name"] == "prefect"
-    # 14 records in 11 files, grouped by about 4 files (tasks/pieces.py): a few batch
+    # 14 records in 7 files, grouped by about 4 files (tasks/pieces.py): a few batch
     # tasks, not one per record
     batches = record["counts"]["batches"]
     assert 1 < batches < 14

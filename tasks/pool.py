@@ -74,6 +74,9 @@ def check_worker_memory_mb(value: int) -> int:
     return value
 
 
+_LIVENESS_CHECK_S = 5.0
+
+
 class PoolClosed(RuntimeError):
     """The pool was aborted (the run is being interrupted): no new work starts."""
 
@@ -393,7 +396,10 @@ class WorkerPool:
             if remaining <= 0:
                 return _Lost("timeout")
             try:
-                if worker.conn.poll(min(remaining, 1.0)):
+                # a worker that dies closes its pipe, which wakes this poll at once; the
+                # liveness check below is a fallback, so it need not spin: the driver's
+                # CPU per record must not grow with how long records take
+                if worker.conn.poll(min(remaining, _LIVENESS_CHECK_S)):
                     result = worker.conn.recv()
                     return _Lost("memory_limit") if result == _MEMORY_LIMIT else result
             except (EOFError, OSError):

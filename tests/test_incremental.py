@@ -238,3 +238,28 @@ def test_a_record_boundary_inside_a_body_fails_the_run_instead_of_losing_records
     with pytest.raises(SpanMismatch):
         run_local(raw, tmp_path / "out", workers=1, batch_bytes=8_000)
     assert not (tmp_path / "out" / "articles").exists()
+
+
+def test_spans_of_warcs_on_s3_give_the_rows_of_whole_local_reads(s3, tmp_path: Path) -> None:
+    """Workers seek into S3 objects (ranged GETs) to find their spans' first records."""
+    from tasks.pipeline import ProcessConfig
+    from tasks.pipeline import run_local as run_config
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    write_warc(raw / "a.warc.gz", range(0, 25), gz=True)
+    write_warc(raw / "b.warc", range(25, 45), gz=False)
+    for path in sorted(raw.iterdir()):
+        s3.store.write_bytes(f"raw/{path.name}", path.read_bytes())
+    split = run_config(
+        ProcessConfig(
+            input=f"{s3.location}/raw", crawl_date=DAY, output=s3.location, s3=s3.options, **SMALL
+        )
+    )
+    whole = run_local(raw, tmp_path / "whole", workers=2, batch_bytes=10**9)
+    assert split["counts"]["batches"] > 8
+    got = tables(s3.location, split, s3.options)
+    for rows in got.values():
+        for row in rows:
+            row["source_uri"] = row["source_uri"].replace(f"{s3.location}/raw", str(raw))
+    assert got == tables(tmp_path / "whole", whole)

@@ -21,9 +21,10 @@ changed date, the completed pieces of a killed run), and a changed file or pipel
 gives new keys. The commit pass still reads every piece's staged rows in plan order, so site
 boilerplate and de-duplication see exactly what a from-scratch run sees.
 
-Grouping small files is content-defined: a group closes after a file whose name hashes
-below (its size / batch_bytes + 1 / batch_size), so adding or changing one file moves the
-boundaries of its own group only, and every other group keeps its key.
+A file of at least batch_bytes / 4 is a piece of its own (a WARC over batch_bytes is
+split into spans). Grouping smaller files is content-defined: a group closes after a file
+whose name hashes below (its size / batch_bytes + 1 / batch_size), so adding or changing
+one file moves the boundaries of its own group only, and every other group keeps its key.
 """
 
 from __future__ import annotations
@@ -158,6 +159,12 @@ def plan_batches(
             for k in range(spans):
                 planned.append((Member(file, ident, k * step, min((k + 1) * step, size)),))
             continue
+        if size >= batch_bytes // 4:  # a big file is a piece of its own: parallel, and
+            if group:  # reused or redone alone
+                planned.append(tuple(group))
+                group, group_bytes = [], 0
+            planned.append((Member(file, ident),))
+            continue
         group.append(Member(file, ident))
         group_bytes += size
         # content-defined boundary (see the module docstring), capped so that a run of
@@ -165,8 +172,8 @@ def plan_batches(
         chance = size / max(batch_bytes, 1) + 1 / max(batch_size, 1)
         if (
             _unit_hash(file) < chance
-            or len(group) >= 4 * batch_size
-            or group_bytes >= 4 * batch_bytes
+            or len(group) >= 2 * batch_size
+            or group_bytes >= 2 * batch_bytes
         ):
             planned.append(tuple(group))
             group, group_bytes = [], 0

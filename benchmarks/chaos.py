@@ -257,7 +257,10 @@ def run_chaos(
             late = rng.random() < 0.5
             delay = rng.uniform(0.66, 1.05) * duration if late else rng.uniform(0.2, duration)
             before = {t: partition_state(store, t)[0] for t in TABLES}
-            killed = run_and_kill(args, env, delay)
+            # --full: the killed run extracts everything again, as long as the clean run
+            # did (without it, it would reuse the clean run's pieces and finish first);
+            # the rerun after it reuses what any run staged (resume)
+            killed = run_and_kill([*args, "--full"], env, delay)
             report.runs += 1
             if killed:
                 report.kills += 1

@@ -91,12 +91,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--dask", action="store_true")
+    parser.add_argument("--dask-only", action="store_true", help="only the Dask comparison")
     parser.add_argument("--tmp", type=Path, default=Path("/tmp/newsflow-incremental"))
     args = parser.parse_args()
     raw = args.tmp / f"raw-{args.records}"
     build(raw, args.records, FILES)
     ratios: dict[str, list[float]] = {"unchanged": [], "one": [], "resume": []}
-    for repeat in range(args.repeats):
+    for repeat in range(0 if args.dask_only else args.repeats):
         out = args.tmp / "out"
         shutil.rmtree(out, ignore_errors=True)
         full, record = timed(raw, out, args.workers)
@@ -142,12 +143,12 @@ def main() -> None:
             f"{100 * rest / full:.0f} % of full",
             flush=True,
         )
-    for name, values in ratios.items():
+    for name, values in ratios.items() if not args.dask_only else ():
         print(
             f"{name:10} median {statistics.median(values):.2f}  "
             f"range {min(values):.2f}-{max(values):.2f}  (n={len(values)})"
         )
-    if args.dask:
+    if args.dask or args.dask_only:
         local_out, dask_out = args.tmp / "local", args.tmp / "dask"
         for path in (local_out, dask_out):
             shutil.rmtree(path, ignore_errors=True)

@@ -7,7 +7,7 @@ duplicates) as the reference. Then, N times:
 
 1. start `newsflow process` (a real subprocess in its own session) and SIGKILL its whole
    process group (driver, extraction workers, forkserver) after a random delay; half the
-   delays fall in the last third of a run, where the commit happens;
+   delays fall in the last 40 % of a run, where the commit happens;
 2. check what a reader sees now: each partition (articles, quarantine) is one complete
    generation: a manifest whose files all exist with the manifest's row count, or none;
 3. rerun the same date to completion, then `newsflow cleanup OUT --older-than-hours 0`;
@@ -260,7 +260,7 @@ def run_chaos(
         for n in range(kills):
             # half of the kills in the last third of a run: the commit points
             late = rng.random() < 0.5
-            delay = rng.uniform(0.66, 1.05) * duration if late else rng.uniform(0.2, duration)
+            delay = rng.uniform(0.6, 0.95) * duration if late else rng.uniform(0.2, duration)
             before = {t: partition_state(store, t)[0] for t in TABLES}
             # --full: the killed run extracts everything again, as long as the clean run
             # did (without it, it would reuse the clean run's pieces and finish first);

@@ -153,6 +153,14 @@ def process(
         ),
     ] = False,
     as_json: Json = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Extract every input again instead of reusing the rows an earlier run of "
+            "the date staged for unchanged files.",
+        ),
+    ] = False,
 ) -> None:
     """Process INPUT as the raw records of one crawl date into OUTPUT."""
     from tasks.pool import start_forkserver
@@ -180,6 +188,7 @@ def process(
             allow_empty=allow_empty,
             worker_memory_mb=worker_memory_mb,
             keep_non_articles=keep_non_articles,
+            full=full,
         )
     except ValueError as err:
         raise typer.BadParameter(str(err)) from err
@@ -189,7 +198,10 @@ def process(
         try:
             record = run(config, dask_address, lambda n: bar.advance(task_id, n))
         except KeyboardInterrupt as err:  # staging is removed by then, like any failure
-            console.print("[red]interrupted:[/] the run stopped and its staging files were removed")
+            console.print(
+                "[red]interrupted:[/] the run stopped and its staging files were removed; "
+                "a rerun reuses the batches it completed"
+            )
             raise typer.Exit(130) from err
         except Exception as err:  # the run itself failed: say why, exit non-zero
             console.print(f"[red]run failed:[/] {safe_error_text(err)}")

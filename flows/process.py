@@ -40,8 +40,8 @@ def _run_name() -> str:
 
 
 # Batch tasks run in threads: each one hands its batch to a worker *process* of the
-# pool, so threads only wait on pipes. Inputs are not hashed for caching (NO_CACHE): a
-# batch holds megabytes of HTML; and the task returns counts, never article bodies.
+# pool, so threads only wait on pipes. Inputs are not hashed for caching (NO_CACHE): reuse
+# is by staged piece (tasks/pieces.py); a batch holds references, the task returns counts.
 @task(name="extract-batch", task_run_name="batch-{batch.batch_no}", cache_policy=NO_CACHE)
 def extract_batch(batch: Batch, pool: WorkerPool, ctx: RunContext) -> BatchSummary:
     return process_batch(batch, pool, ctx)

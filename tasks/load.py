@@ -66,6 +66,8 @@ __all__ = [
     "DEFAULT_MAX_RECORD_BYTES",
     "SUPPORTED_SUFFIXES",
     "WarcFilter",
+    "WarcSpan",
+    "find_warc_record",
     "iter_all",
     "iter_records",
     "list_inputs",
@@ -179,7 +181,8 @@ def output_locations(output: object) -> list[str]:
 
         uri_of = open_storage(output).uri_of  # type: ignore[arg-type]
     root = uri_of("")
-    tables = [uri_of(name) for name in ("articles", "quarantine", "_staging", "_runs", "_locks")]
+    names = ("articles", "quarantine", "_staging", "_pieces", "_runs", "_locks")
+    tables = [uri_of(name) for name in names]
     return [root, *tables]
 
 
@@ -260,6 +263,7 @@ def iter_records(
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
     counters: Counter[str] | None = None,
     warc_filter: WarcFilter | None = None,
+    span: WarcSpan | None = None,
 ) -> Iterator[RawRecord | Failure]:
     """Yield every record of one input file as a RawRecord, or a Failure when it cannot be read.
 
@@ -283,6 +287,9 @@ def iter_records(
     `counters`, when given, is incremented in place (also by skipped records, which yield
     nothing): pass one Counter to several calls to total a run.
 
+    `span`: only the WARC records that start in [span.start, span.end) of the (stored,
+    compressed) file, found without reading the file before span.start (see `WarcSpan`).
+
     A StorageError (S3 unreachable, credentials refused, after retries) is raised, not
     quarantined: an outage must fail the run, not empty the partition.
     """
@@ -300,7 +307,9 @@ def iter_records(
         if input_format == "jsonl":
             yield from _jsonl_records(path, compressed, max_record_bytes, counters)
         elif input_format == "warc":
-            yield from _warc_records(path, max_record_bytes, counters, warc_filter)
+            yield from _warc_records(path, max_record_bytes, counters, warc_filter, span)
+        elif span is not None:
+            raise ValueError(f"only WARC files are read by byte range, not {path.name}")
         else:
             yield from _single_record(
                 path, input_format, content_kind, compressed, max_record_bytes
@@ -497,8 +506,88 @@ def _rest_failure(uri: str, lines_read: int, error_type: str, error: BaseExcepti
 # ---------------------------------------------------------------- WARC
 
 
+@dataclass(slots=True)
+class WarcSpan:
+    """A byte range of a WARC file whose records one worker reads, and what it found.
+
+    A record belongs to the span its first byte is in. A span that does not start at 0
+    finds its first record itself (`find_warc_record`): the next gzip member that inflates
+    to "WARC/1.", or in a plain WARC the next line "WARC/1.x" after a blank line, so the
+    planner never reads the file. `first` (the offset of that record; None when no record
+    starts in the span) and `next` (the offset of the first record at or after `end`, read
+    on sequentially, or the file size) are filled in while reading: span k's `next` must
+    equal span k+1's `first`, which the pipeline checks (a body that only looks like a
+    record boundary fails the run loudly instead of losing or duplicating records). `next`
+    stays None after a corrupt record.
+    """
+
+    start: int
+    end: int
+    first: int | None = None
+    next: int | None = None
+
+
+_GZIP_MEMBER = b"\x1f\x8b\x08"
+_WARC_LINE = re.compile(rb"(?:^|\n)(WARC/1\.[01]\r?\n)")
+_SCAN_CHUNK = 1 << 20
+
+
+def find_warc_record(stream: IO[bytes], start: int, end: int, compressed: bool) -> int | None:
+    """Offset of the first WARC record at or after `start` and before `end`, else None.
+
+    Reads forward from `start` only (a ranged read on S3), at most to `end` plus one record
+    header. A candidate is confirmed by inflating its first bytes (gzip) or by its line.
+    """
+    # from 1 byte earlier, so that a plain record starting exactly at `start` shows its "\n"
+    base = max(start - 1, 0)
+    stream.seek(base)
+    buffer = b""
+    while base + len(buffer) < end + 64:
+        chunk = stream.read(_SCAN_CHUNK)
+        buffer += chunk
+        at = 0 if base else -1
+        while True:
+            at = _next_candidate(buffer, at + 1, compressed)
+            if at is None or base + at >= end:
+                break
+            if base + at >= start and _confirmed(buffer, at, compressed, more=bool(chunk)):
+                return base + at
+        if not chunk:
+            return None
+        keep = len(buffer) - 4096  # a candidate near the end is looked at with more bytes
+        if keep > 0:
+            base, buffer = base + keep, buffer[keep:]
+    return None
+
+
+def _next_candidate(buffer: bytes, at: int, compressed: bool) -> int | None:
+    if compressed:
+        found = buffer.find(_GZIP_MEMBER, max(at, 0))
+        return None if found < 0 else found
+    match = _WARC_LINE.search(buffer, max(at - 1, 0))
+    return None if match is None else match.start(1)
+
+
+def _confirmed(buffer: bytes, at: int, compressed: bool, more: bool) -> bool:
+    if not compressed:
+        # "^" matches only at the buffer's start, which is `start - 1`: no record there
+        return at > 0
+    window = buffer[at : at + 4096]
+    if len(window) < 64 and more:
+        return False  # looked at again once more bytes are in
+    try:
+        head = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(window, 16)
+    except zlib.error:
+        return False
+    return head.startswith(b"WARC/1.")
+
+
 def _warc_records(
-    path: InputFile, limit: int, counters: Counter[str], warc_filter: WarcFilter | None
+    path: InputFile,
+    limit: int,
+    counters: Counter[str],
+    warc_filter: WarcFilter | None,
+    span: WarcSpan | None = None,
 ) -> Iterator[RawRecord | Failure]:
     uri = str(path)
     try:
@@ -516,12 +605,29 @@ def _warc_records(
     pending: RawRecord | Failure | None = None
     pending_pos = 0
     seen = 0
+    end = file_size if span is None else min(span.end, file_size)
     with stream:
+        if span is not None:
+            first = 0
+            if span.start > 0:
+                compressed = path.name.lower().endswith(".gz")
+                first = find_warc_record(stream, span.start, end, compressed)
+            span.first = first
+            if first is None:  # no record starts in the span (a record larger than it)
+                return
+            stream.seek(first)
         try:
             # strict_mode=False: tolerate the non-conformant headers real crawlers write.
             records = ArchiveIterator(stream, parse_http=False, strict_mode=False)
             for record in records:
                 pos = record.stream_pos
+                if span is not None and pos >= end:  # the next span's first record
+                    if pending is not None:
+                        pending.raw_size = max(pos - pending_pos, 0) or pending.raw_size
+                        yield pending
+                    if span is not None:
+                        span.next = pos
+                    return
                 seen += 1
                 if pending is not None:
                     pending.raw_size = max(pos - pending_pos, 0) or pending.raw_size
@@ -533,6 +639,8 @@ def _warc_records(
         except StorageError:
             raise
         except Exception as error:  # noqa: BLE001 - FastWARC raises OSError, ValueError...
+            if span is not None:
+                span.next = None  # where the next record starts is unknown
             if pending is not None:
                 yield pending
             yield _failure(
@@ -542,10 +650,12 @@ def _warc_records(
                 f"unreadable after {seen} records: {_describe(error)}",
             )
             return
+    if span is not None:
+        span.next = file_size
     if pending is not None:
         pending.raw_size = max(file_size - pending_pos, 0) or pending.raw_size
         yield pending
-    if seen == 0:
+    if seen == 0 and (span is None or span.start == 0):
         yield _failure(uri, "warc", "empty", "no WARC records")
 
 

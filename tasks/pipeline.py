@@ -1,7 +1,11 @@
 """The `process` pipeline for one crawl date, independent of any orchestrator.
 
-    list inputs -> stream records -> batches -> extract+normalise (worker processes)
-                -> stage each batch -> commit the partition atomically -> run record
+    list inputs -> plan pieces (references: file, identity, byte span; tasks/pieces.py)
+        -> reuse the pieces an earlier run staged, unchanged
+        -> the rest: each worker reads, extracts and stages its piece
+        -> commit the partition atomically from every piece, in input order -> run record
+
+The driver reads no input record: it lists, plans, and commits.
 
 `run_process` takes a `submit` callable that runs `process_batch` somewhere and returns a
 future: the Prefect flow passes its task's `.submit` (one Prefect task per batch), tests
@@ -18,31 +22,42 @@ import resource
 import threading
 import time
 from collections import Counter, OrderedDict, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Protocol
 
 from schemas import ARTICLES_SCHEMA_VERSION
-from tasks.load import WarcFilter, iter_all, list_inputs, output_locations
+from tasks.load import WarcFilter, list_inputs, output_locations
 from tasks.options import check_doc_timeout, parse_crawl_date
+from tasks.pieces import (
+    RUN_PIECE,
+    Batch,
+    BatchSummary,
+    PieceJob,
+    check_spans,
+    index_pieces,
+    piece_folder,
+    plan_batches,
+    prune_pieces,
+    reuse,
+    staged_keys,
+)
 from tasks.pool import WorkerPool, check_worker_memory_mb, default_worker_memory_mb
-from tasks.records import DECODE_NOTES_KEY, ExtractOptions, Failure, RawRecord, new_run_id
+from tasks.records import ExtractOptions, new_run_id
 from tasks.storage import S3Options, open_storage
 from tasks.treemodel import models_version
 from tasks.write import (
     RunContext,
-    articles_table,
     commit_partitions,
     remove_staging,
     remove_stale_staging,
     write_run_record,
-    write_staged_batch,
 )
 
-Item = RawRecord | Failure
+__all__ = ["Batch", "BatchSummary", "ProcessConfig", "process_batch", "run_local", "run_process"]
 
 # By name: the driver never imports the extraction code (trafilatura, lxml, the language
 # model); only the workers do, preloaded in their forkserver.
@@ -80,8 +95,11 @@ class ProcessConfig:
     crawl_date: date
     output: str
     workers: int | None = None  # None: all cores
-    batch_size: int = 200  # records per batch task: ~5 s of extraction, Prefect overhead < 0.5 %
-    batch_bytes: int = 16 * 2**20  # a batch also closes at this many raw bytes (bounded memory)
+    # files per batch task (~5 s of extraction, Prefect overhead < 0.5 %) when they hold one
+    # record each; a batch also closes at about batch_bytes of stored input, and a WARC
+    # larger than that is split into spans of about batch_bytes (tasks/pieces.py)
+    batch_size: int = 200
+    batch_bytes: int = 8 * 2**20
     doc_timeout: float = 60.0  # seconds one document may take before its worker is killed
     max_record_bytes: int = 10 * 2**20  # larger records are quarantined (load, too_large)
     # CC-NEWS backfills: keep only these WARC records; the others are counted in load_notes
@@ -96,6 +114,9 @@ class ProcessConfig:
     worker_memory_mb: int | None = None
     # keep pages routed as non-articles (tasks/pagetype.py) as rows instead of quarantine
     keep_non_articles: bool = False
+    # extract every piece again instead of reusing the rows an earlier run staged for
+    # unchanged inputs (after a code change that did not change pipeline_version)
+    full: bool = False
 
     def __post_init__(self) -> None:
         # checked before any work: a bad option must not cost a run (or quarantine everything)
@@ -116,22 +137,6 @@ class ProcessConfig:
         return self.worker_memory_mb or default_worker_memory_mb(self.worker_count)
 
 
-@dataclass(slots=True)
-class Batch:
-    batch_no: int
-    items: list[Item]
-
-
-@dataclass(slots=True)
-class BatchSummary:
-    batch_no: int
-    records_in: int
-    extracted: int  # article rows before de-duplication across the date
-    failures: Counter[tuple[str, str]] = field(default_factory=Counter)  # (stage, error_type)
-    # e.g. strings made valid UTF-8, stray NUL bytes dropped: counted in the run's load_notes
-    notes: Counter[str] = field(default_factory=Counter)
-
-
 class _Future(Protocol):
     def result(self) -> BatchSummary: ...
 
@@ -141,27 +146,9 @@ Progress = Callable[[int], None]  # called with the number of records just finis
 
 
 def process_batch(batch: Batch, pool: WorkerPool, ctx: RunContext) -> BatchSummary:
-    """Extract one batch in a worker process and stage its rows. Returns only counts."""
-    records = [item for item in batch.items if isinstance(item, RawRecord)]
-    failures = [item for item in batch.items if isinstance(item, Failure)]
-    rows: list[dict[str, Any]] = []
-    notes: Counter[str] = Counter()
-    for result in pool.run_batch(records):
-        if isinstance(result, Failure):
-            failures.append(result)
-        else:
-            notes.update(result.pop(DECODE_NOTES_KEY, None) or ())  # e.g. NUL bytes dropped
-            rows.append(result)
-    table, unwritable = articles_table(rows, notes)
-    failures.extend(unwritable)
-    write_staged_batch(ctx, batch.batch_no, table, failures, notes)
-    return BatchSummary(
-        batch_no=batch.batch_no,
-        records_in=len(batch.items),
-        extracted=table.num_rows,
-        failures=Counter((f.stage, f.error_type) for f in failures),
-        notes=notes,
-    )
+    """One piece, read, extracted and staged by a worker process of `pool`; returns counts."""
+    folder = piece_folder(ctx.crawl_date.isoformat(), batch.key, ctx.run_id)
+    return pool.run_job(RUN_PIECE, PieceJob(batch, ctx, folder))
 
 
 # Pools of the processes that run batches away from the driver (Dask workers), by
@@ -205,23 +192,6 @@ def _close_here_pools() -> None:
             _HERE_POOLS.popitem()[1].close()
 
 
-def make_batches(items: Iterable[Item], size: int, max_bytes: int) -> Iterator[Batch]:
-    """Group the record stream into batches of `size` records or `max_bytes` raw bytes."""
-    batch: list[Item] = []
-    batch_bytes = 0
-    batch_no = 0
-    for item in items:
-        batch.append(item)
-        if isinstance(item, RawRecord):
-            batch_bytes += len(item.content)
-        if len(batch) >= size or batch_bytes >= max_bytes:
-            yield Batch(batch_no, batch)
-            batch_no += 1
-            batch, batch_bytes = [], 0
-    if batch:
-        yield Batch(batch_no, batch)
-
-
 def run_process(
     config: ProcessConfig,
     submit: Submit,
@@ -241,8 +211,26 @@ def run_process(
     remove_stale_staging(output)
     # an output folder inside the input folder is never read back as input
     inputs = list_inputs(config.input, config.s3, exclude=output_locations(output))
-    load_counters: Counter[str] = Counter()
-    summaries: list[BatchSummary] = []
+    plan = plan_batches(
+        inputs,
+        batch_size=config.batch_size,
+        batch_bytes=config.batch_bytes,
+        max_record_bytes=config.max_record_bytes,
+        warc_filter=config.warc_filter,
+        versions=_row_versions(config, ctx.pipeline_version),
+    )
+    # the pieces earlier runs of the date staged (one listing); unchanged ones are reused
+    index = index_pieces(ctx.store, config.crawl_date.isoformat())
+    done: dict[int, BatchSummary] = {}
+    todo: list[Batch] = []
+    for batch in plan:
+        summary = None if config.full else reuse(ctx.store, batch, index)
+        if summary is None:
+            todo.append(batch)
+        else:
+            done[batch.batch_no] = summary
+            if progress:
+                progress(summary.records_in)
     options = extract_options(config.crawl_date, ctx.pipeline_version, config.keep_non_articles)
     pool = WorkerPool(
         config.worker_count,
@@ -253,31 +241,33 @@ def run_process(
     )
     try:
         with pool:
-            items = iter_all(
-                inputs, config.max_record_bytes, load_counters, warc_filter=config.warc_filter
-            )
-            batches = make_batches(items, config.batch_size, config.batch_bytes)
-            # one batch per worker plus one ready to go: workers never wait, and the raw
-            # HTML held by the driver stays at (workers + 1) x batch_bytes
+            # one batch per worker plus one ready to go: workers never wait
             in_flight = config.worker_count + 1
-            summaries = _run_batches(batches, pool, ctx, submit, in_flight, progress)
+            for summary in _run_batches(todo, pool, ctx, submit, in_flight, progress):
+                done[summary.batch_no] = summary
             workers_replaced = pool.replaced
         extracted_at = time.time()
+        summaries = [done[batch.batch_no] for batch in plan]
+        check_spans(plan, done)
         records_in = sum(s.records_in for s in summaries)
         commit = commit_partitions(
             ctx,
             records_in,
             extra_manifest={"inputs": [str(config.input)]},
             allow_empty=config.allow_empty,
+            staged=staged_keys(summaries),
         )
+        # what the date no longer needs: pieces of removed or changed files, old versions
+        prune_pieces(ctx.store, index, summaries)
     finally:
         # on any failure, Ctrl-C included: _run_batches has stopped every batch by now, so
-        # nothing writes into the staging folder after it is removed
+        # nothing writes into the staging folder after it is removed. Staged pieces stay:
+        # a rerun reuses the complete ones.
         remove_staging(ctx)
     finished = time.time()
 
     failures: Counter[tuple[str, str]] = sum((s.failures for s in summaries), Counter())
-    notes: Counter[str] = sum((s.notes for s in summaries), Counter(load_counters))
+    notes: Counter[str] = sum((s.notes for s in summaries), Counter())
     record = {
         "run_id": ctx.run_id,
         "status": "completed",
@@ -293,6 +283,7 @@ def run_process(
             "allow_empty": config.allow_empty,
             "max_record_bytes": config.max_record_bytes,
             "warc_filter": _filter_config(config.warc_filter),
+            "full": config.full,
         },
         "inputs": {"location": str(config.input), "files": len(inputs)},
         "outputs": {
@@ -322,6 +313,12 @@ def run_process(
                 "paragraphs_removed": commit.site_boilerplate.paragraphs_removed,
                 "rows_kept_whole": commit.site_boilerplate.rows_kept_whole,
             },
+        },
+        # batches (and their records) whose rows an earlier run staged from the same,
+        # unchanged inputs: not extracted again (tasks/pieces.py)
+        "reused": {
+            "batches": sum(s.reused for s in summaries),
+            "records": sum(s.records_in for s in summaries if s.reused),
         },
         "timings": {
             "started_at": _iso(started),
@@ -383,6 +380,18 @@ def _run_batches(
                 future.result()
         raise
     return done
+
+
+def _row_versions(config: ProcessConfig, pipeline_version: str) -> dict[str, Any]:
+    """Everything besides the input that a staged row depends on (part of a piece's key)."""
+    return {
+        "crawl_date": config.crawl_date.isoformat(),
+        "pipeline_version": pipeline_version,
+        "schema_version": ARTICLES_SCHEMA_VERSION,
+        "keep_non_articles": config.keep_non_articles,
+        "max_record_bytes": config.max_record_bytes,
+        "warc_filter": _filter_config(config.warc_filter),
+    }
 
 
 def _filter_config(warc_filter: WarcFilter | None) -> dict[str, Any] | None:

@@ -34,6 +34,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -71,6 +72,9 @@ def check_worker_memory_mb(value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < MIN_WORKER_MEMORY_MB:
         raise ValueError(f"worker memory must be at least {MIN_WORKER_MEMORY_MB} MiB, not {value}")
     return value
+
+
+_LIVENESS_CHECK_S = 5.0
 
 
 class PoolClosed(RuntimeError):
@@ -123,6 +127,10 @@ def _worker_main(
             return
         if batch is None:
             return
+        if isinstance(batch, Job):
+            if not _run_job(conn, batch, context):
+                return
+            continue
         for record in batch:
             try:
                 result = handler(record, context)
@@ -132,6 +140,58 @@ def _worker_main(
                 conn.send(_MEMORY_LIMIT)
                 return
             conn.send(result)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """Work a worker reads, extracts and stores itself (see `WorkerPool.run_job`).
+
+    `handler` ("module:function") is called in the worker as
+    `handler(payload, context, skip, started)`: it must call `started(i)` before it
+    extracts its i-th record (the pool's per-record time limit runs from there; `started(-1)`
+    stops it: no record is running), and for a
+    record index in `skip` produce `skip[i]` = (error_type, message) as that record's
+    extract Failure instead of extracting it. It returns a small picklable result.
+    """
+
+    handler: str
+    payload: Any
+    skip: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # The caller's S3 settings and AWS credential chain variables: workers fork from a
+    # forkserver whose environment is frozen when it started, and the job opens S3 itself.
+    env: dict[str, str] = field(default_factory=lambda: _storage_env(os.environ))
+
+
+_ENV_PREFIXES = ("AWS_", "NEWSFLOW_S3_")
+
+
+def _storage_env(environ: Any) -> dict[str, str]:
+    return {k: v for k, v in environ.items() if k.startswith(_ENV_PREFIXES)}
+
+
+_JOB_DONE, _JOB_ERROR = "newsflow:job_done", "newsflow:job_error"
+
+
+def _run_job(conn: Connection, job: Job, context: Any) -> bool:
+    """One Job in this worker; False when the worker must exit (its memory limit)."""
+    for stale in _storage_env(os.environ).keys() - job.env.keys():
+        del os.environ[stale]
+    os.environ.update(job.env)
+    module, name = job.handler.split(":")
+    handler = getattr(importlib.import_module(module), name)
+    try:
+        result = handler(job.payload, context, job.skip, conn.send)
+    except MemoryError:
+        conn.send(_MEMORY_LIMIT)
+        return False
+    except Exception as error:  # noqa: BLE001 - sent to the caller, who raises it
+        try:
+            conn.send((_JOB_ERROR, error))
+        except Exception:  # noqa: BLE001 - an exception that does not pickle
+            conn.send((_JOB_ERROR, RuntimeError(f"{type(error).__name__}: {error}")))
+        return True
+    conn.send((_JOB_DONE, result))
+    return True
 
 
 class _Worker:
@@ -281,14 +341,71 @@ class WorkerPool:
                 worker.docs_done += 1
         return results, worker
 
-    def _receive(self, worker: _Worker) -> Result:
-        deadline = time.monotonic() + self.doc_timeout
+    def run_job(self, handler: str, payload: Any) -> Any:
+        """Run `Job(handler, payload)` in a worker; returns what the handler returns.
+
+        The worker reads its own input: only record numbers and the result cross the pipe.
+        A record over the time or memory limit, or whose worker dies, is recorded and the
+        job starts again on a fresh worker with that record skipped (it becomes an extract
+        Failure): earlier records are extracted again, which costs time only in that rare
+        case. A worker that dies outside a record fails the job (RuntimeError); an error
+        the handler raises is raised here. PoolClosed as for `run_batch`.
+        """
+        job = Job(handler, payload)
+        worker = self._take()
+        give_back = True  # the worker (or its replacement) returns to the idle queue
+        try:
+            while True:
+                if worker.docs_done >= self.max_docs_per_worker:
+                    self._retire(worker, kill=False)
+                    worker = self._spawn()
+                worker.conn.send(job)
+                current: int | None = None
+                while True:
+                    outcome = self._receive(worker, timed=current is not None)
+                    if isinstance(outcome, int):  # record number started, -1: none runs
+                        current = outcome if outcome >= 0 else None
+                        worker.docs_done += current is not None
+                        continue
+                    break
+                if isinstance(outcome, _Lost):
+                    if current is None:
+                        raise RuntimeError(
+                            f"extraction worker lost outside a record ({outcome.reason}, "
+                            f"exit code {outcome.exitcode})"
+                        )
+                    job.skip[current] = (outcome.reason, outcome.message(self))
+                    self._retire(worker)
+                    worker = self._spawn()
+                    self.replaced += 1
+                    continue
+                kind, value = outcome
+                if kind == _JOB_ERROR:
+                    raise value
+                return value
+        except BaseException:
+            self._retire(worker)
+            if self._closed:
+                give_back = False
+            else:
+                worker = self._spawn()
+            raise
+        finally:
+            if give_back:
+                self._idle.put(worker)
+
+    def _receive(self, worker: _Worker, timed: bool = True) -> Result:
+        """The worker's next message; `timed`: a record is running, under the time limit."""
+        deadline = time.monotonic() + self.doc_timeout if timed else float("inf")
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return _Lost("timeout")
             try:
-                if worker.conn.poll(min(remaining, 1.0)):
+                # a worker that dies closes its pipe, which wakes this poll at once; the
+                # liveness check below is a fallback, so it need not spin: the driver's
+                # CPU per record must not grow with how long records take
+                if worker.conn.poll(min(remaining, _LIVENESS_CHECK_S)):
                     result = worker.conn.recv()
                     return _Lost("memory_limit") if result == _MEMORY_LIMIT else result
             except (EOFError, OSError):
@@ -335,16 +452,18 @@ class _Lost:
         self.reason = reason
         self.exitcode = exitcode
 
-    def as_failure(self, record: RawRecord, pool: WorkerPool) -> Failure:
+    def message(self, pool: WorkerPool) -> str:
         if self.reason == "timeout":
-            message = f"extraction took longer than {pool.doc_timeout:g} s; worker killed"
-        elif self.reason == "memory_limit":
-            message = (
+            return f"extraction took longer than {pool.doc_timeout:g} s; worker killed"
+        if self.reason == "memory_limit":
+            return (
                 f"extraction needed more than the worker's {pool.memory_limit_mb} MiB "
                 "memory limit; worker replaced"
             )
-        else:
-            message = f"extraction worker died (exit code {self.exitcode})"
+        return f"extraction worker died (exit code {self.exitcode})"
+
+    def as_failure(self, record: RawRecord, pool: WorkerPool) -> Failure:
+        message = self.message(pool)
         return Failure(
             source_uri=record.source_uri,
             input_format=record.input_format,

@@ -69,6 +69,7 @@ class Entry:
     key: str  # relative to the storage root
     size: int
     mtime: float  # seconds since the epoch (S3: LastModified)
+    etag: str | None = None  # S3 only: identifies this version of the object
 
 
 # --------------------------------------------------------------------------- settings
@@ -471,7 +472,12 @@ class S3Storage(Storage):
             )
             for obj in page.get("Contents", []):
                 found.append(
-                    Entry(self._rel(obj["Key"]), obj["Size"], obj["LastModified"].timestamp())
+                    Entry(
+                        self._rel(obj["Key"]),
+                        obj["Size"],
+                        obj["LastModified"].timestamp(),
+                        obj.get("ETag"),
+                    )
                 )
             if not page.get("IsTruncated"):
                 break
@@ -506,10 +512,12 @@ class S3Storage(Storage):
             head = self._call("head", key, self.client.head_object, Key=self._key(key))
         except FileNotFoundError:
             return None
-        return Entry(key, head["ContentLength"], head["LastModified"].timestamp())
+        return Entry(key, head["ContentLength"], head["LastModified"].timestamp(), head.get("ETag"))
 
-    def open_read(self, key: str) -> IO[bytes]:
-        return io.BufferedReader(_S3Reader(self, key), buffer_size=1 << 20)
+    def open_read(self, key: str, etag: str | None = None) -> IO[bytes]:
+        """A stream of the object; with `etag`, a read of any other version fails
+        (StorageError: precondition failed) instead of mixing two versions of an input."""
+        return io.BufferedReader(_S3Reader(self, key, etag), buffer_size=1 << 20)
 
     def _get(self, key: str, start: int, etag: str | None) -> Any:
         kwargs: dict[str, Any] = {"Key": self._key(key)}
@@ -791,10 +799,10 @@ def _read_body(reply: Any) -> bytes:
 class _S3Reader(io.RawIOBase):
     """Streams one object; a body that breaks off is resumed with a ranged GET (If-Match)."""
 
-    def __init__(self, store: S3Storage, key: str) -> None:
+    def __init__(self, store: S3Storage, key: str, etag: str | None = None) -> None:
         self.store, self.key = store, key
         self.pos = 0
-        self.etag: str | None = None
+        self.etag: str | None = etag
         self.size: int | None = None
         self.body: Any = None
         self._open()
@@ -997,6 +1005,7 @@ class StoredFile:
     key: str
     size: int
     mtime: float
+    etag: str | None = None
 
     @property
     def name(self) -> str:
@@ -1014,6 +1023,8 @@ class StoredFile:
     def open(self, mode: str = "rb") -> IO[bytes]:
         if mode != "rb":
             raise ValueError("stored inputs are read-only")
+        if isinstance(self.store, S3Storage):
+            return self.store.open_read(self.key, self.etag)
         return self.store.open_read(self.key)
 
 
@@ -1030,7 +1041,7 @@ def list_stored_files(uri: str, s3: S3Options | None = None) -> list[StoredFile]
         below = entry.key[len(prefix) :].strip("/") if prefix else entry.key
         if entry.key != prefix and any(part.startswith((".", "_")) for part in below.split("/")):
             continue
-        found.append(StoredFile(store, entry.key, entry.size, entry.mtime))
+        found.append(StoredFile(store, entry.key, entry.size, entry.mtime, entry.etag))
     if not found:
         raise FileNotFoundError(f"input not found: {uri}")
     return found

@@ -117,18 +117,33 @@ def write_staged_batch(
 
     `notes` counts strings of the quarantine rows made valid UTF-8 (see `utf8_safe`).
     """
-    batches = f"{ctx.staging}/batches"
+    write_staged(ctx, f"{ctx.staging}/batches", f"-{batch_no:06d}", articles, failures, notes)
+
+
+def write_staged(
+    ctx: RunContext,
+    folder: str,
+    suffix: str,
+    articles: pa.Table,
+    failures: Sequence[Failure],
+    notes: Counter[str] | None = None,
+) -> tuple[str, ...]:
+    """Stage rows as `folder/<table><suffix>.parquet`; returns the tables written."""
+    written = []
     if articles.num_rows:
-        name = f"{batches}/{ARTICLES}-{batch_no:06d}.parquet"
+        name = f"{folder}/{ARTICLES}{suffix}.parquet"
         _put_parquet(ctx.store, name, articles, compression="lz4")
-        # computed here, where the batch runs (a Dask worker, a batch thread), so the
-        # commit pass only counts keys
-        name = f"{batches}/{PARAGRAPH_KEYS}-{batch_no:06d}.parquet"
+        # computed here, where the batch runs (an extraction worker), so the commit pass
+        # only counts keys
+        name = f"{folder}/{PARAGRAPH_KEYS}{suffix}.parquet"
         _put_parquet(ctx.store, name, paragraph_keys_table(articles), compression="lz4")
+        written += [ARTICLES, PARAGRAPH_KEYS]
     if failures:
         table = quarantine_table(failures, ctx, notes)
-        name = f"{batches}/{QUARANTINE}-{batch_no:06d}.parquet"
+        name = f"{folder}/{QUARANTINE}{suffix}.parquet"
         _put_parquet(ctx.store, name, table, compression="lz4")
+        written.append(QUARANTINE)
+    return tuple(written)
 
 
 _ARROW_ERRORS = (pa.ArrowException, TypeError, ValueError, OverflowError)
@@ -315,8 +330,13 @@ def commit_partitions(
     records_in: int,
     extra_manifest: dict[str, Any] | None = None,
     allow_empty: bool = False,
+    staged: dict[str, list[str]] | None = None,
 ) -> CommitResult:
     """Build the final files of both tables from the staged batches and publish them.
+
+    `staged`: table -> staged Parquet keys in input order (the run's pieces, some staged by
+    earlier runs); None: the files under `_staging/<run id>/batches/`. Quarantine rows get
+    this run's run_id whichever run staged them, as a from-scratch run would write.
 
     Nothing is published unless every input record is accounted for, nor (unless
     `allow_empty`) when a run without articles would replace a non-empty committed articles
@@ -324,18 +344,20 @@ def commit_partitions(
     """
     result = CommitResult()
     store = ctx.store
-    batches = f"{ctx.staging}/batches"
+    if staged is None:
+        batches = f"{ctx.staging}/batches"
+        staged = {t: _staged(store, batches, t) for t in (ARTICLES, PARAGRAPH_KEYS, QUARANTINE)}
     commit_root = f"{ctx.staging}/commit"
 
     quarantine_dir = f"{commit_root}/{QUARANTINE}"
-    q_tables = (_read_parquet(store, k) for k in _staged(store, batches, QUARANTINE))
+    q_tables = (_with_run_id(_read_parquet(store, k), ctx) for k in staged[QUARANTINE])
     result.quarantined = _write_files(store, q_tables, quarantine_dir, sort=False)
 
     # Site boilerplate (tasks/siteboiler.py): plan from the small side tables first, then
     # strip each staged batch as it streams through, before de-duplication, so duplicates
     # are found on the final text.
     stats = SiteStats()
-    for key in _staged(store, batches, PARAGRAPH_KEYS):
+    for key in staged[PARAGRAPH_KEYS]:
         stats.add(_read_parquet(store, key))
     plan = stats.plan()
     del stats
@@ -346,7 +368,7 @@ def commit_partitions(
         _first_of_each_id(
             _without_site_boilerplate(_read_parquet(store, k), plan, result), seen, result
         )
-        for k in _staged(store, batches, ARTICLES)
+        for k in staged[ARTICLES]
     )
     written = _write_files(store, deduplicated, articles_dir, sort=True)
     result.articles = len(seen)
@@ -401,6 +423,12 @@ def _refuse_to_empty(store: Storage, partition: str, records_in: int) -> None:
             f"{store.uri_of(partition)} holds {what}; nothing published. "
             "Check the input, or pass --allow-empty to empty the date."
         )
+
+
+def _with_run_id(table: pa.Table, ctx: RunContext) -> pa.Table:
+    column = table.schema.get_field_index("run_id")
+    run_ids = pa.array([ctx.run_id] * table.num_rows, type=pa.string())
+    return table.set_column(column, table.schema.field(column), run_ids)
 
 
 def _staged(store: Storage, batches: str, table: str) -> list[str]:

@@ -277,9 +277,10 @@ def test_sigint_mid_run_removes_staging_and_keeps_the_old_partition(tmp_path) ->
     page = BOILERPLATE_HTML.read_text()
     raw = tmp_path / "raw"
     raw.mkdir()
-    with gzip.open(raw / "many.jsonl.gz", "wt") as sink:
-        for n in range(2000):
-            sink.write(json.dumps({"url": f"https://a.example/{n}", "html": page}) + "\n")
+    for part in range(200):  # many files: a JSONL file is one batch, read by one worker
+        with gzip.open(raw / f"many-{part:03d}.jsonl.gz", "wt") as sink:
+            for n in range(part * 10, part * 10 + 10):
+                sink.write(json.dumps({"url": f"https://a.example/{n}", "html": page}) + "\n")
     args = [NEWSFLOW, "process", str(raw), "--date", DAY.isoformat(), "-o", str(out)]
     args += ["--workers", "1", "--batch-size", "5"]
     # a new session: the signal goes to the whole process group, as Ctrl-C in a terminal does
@@ -287,7 +288,10 @@ def test_sigint_mid_run_removes_staging_and_keeps_the_old_partition(tmp_path) ->
         args, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
     )
     try:
-        staged = _wait_for(lambda: list((out / "_staging").glob("*/batches/*.parquet")), 120)
+        earlier = set((out / "_pieces").glob("*/*/*/_done.json"))  # the first run's
+        staged = _wait_for(
+            lambda: sorted(set((out / "_pieces").glob("*/*/*/_done.json")) - earlier), 120
+        )
         assert staged, "no batch was staged"
         os.killpg(proc.pid, signal.SIGINT)
         output, _ = proc.communicate(timeout=120)
@@ -296,9 +300,9 @@ def test_sigint_mid_run_removes_staging_and_keeps_the_old_partition(tmp_path) ->
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 130, output.decode(errors="replace")
     assert b"interrupted" in output
-    run_dir = staged[0].parent.parent
-    assert not run_dir.exists()
-    assert list((out / "_staging").iterdir()) == []
+    # the run's own staging is gone; its complete pieces stay for a rerun to reuse
+    assert not any((out / "_staging").iterdir())
+    assert staged[0].exists()
     after = sorted(p.read_bytes() for p in (out / "articles").rglob("*") if p.is_file())
     assert after == before
     assert len(list((out / "_runs").iterdir())) == 1

@@ -86,9 +86,7 @@ def test_site_boilerplate_on_dask_gives_the_rows_of_the_local_runner(
     assert sum(NEWSLETTER in row["text"] for row in rows) == 1  # only the single-page site
 
 
-def test_dask_workers_read_their_batches_from_s3_themselves(
-    prefect_harness, s3, tmp_path, monkeypatch
-) -> None:
+def test_dask_workers_read_their_batches_from_s3_themselves(prefect_harness, s3, tmp_path) -> None:
     """The raw data lives only in SeaweedFS: batches carry references, and each Dask worker
     reads its own byte spans from S3 (the driver never holds a record)."""
     import dask
@@ -96,6 +94,7 @@ def test_dask_workers_read_their_batches_from_s3_themselves(
     from test_incremental import make_raw, tables, write_warc
 
     from flows.process import process_flow
+    from tasks.pipeline import ProcessConfig
     from tasks.read import read_committed
 
     raw = make_raw(tmp_path / "raw")
@@ -104,9 +103,16 @@ def test_dask_workers_read_their_batches_from_s3_themselves(
     store = s3.store
     for path in sorted(raw.iterdir()):
         store.write_bytes(f"raw/{path.name}", path.read_bytes())
-    # the endpoint as `newsflow process --s3-endpoint` sets it; the cluster is started
-    # here, after the fixture put the S3 credentials in the environment its workers inherit
-    monkeypatch.setenv("NEWSFLOW_S3_ENDPOINT", s3.options.endpoint_url)
+    # the S3 options travel in the config (as `newsflow process --s3-endpoint` passes
+    # them); the cluster is started here, after the fixture put the S3 credentials in the
+    # environment its workers inherit
+    config = ProcessConfig(
+        input=f"{s3.location}/raw",
+        output=s3.location,
+        crawl_date=DAY,
+        batch_size=3,
+        s3=s3.options,
+    )
     with (
         dask.config.set({"distributed.worker.daemon": False}),
         LocalCluster(
@@ -114,11 +120,7 @@ def test_dask_workers_read_their_batches_from_s3_themselves(
         ) as cluster,
     ):
         record = process_flow(cluster.scheduler_address)(
-            input=f"{s3.location}/raw",
-            output=s3.location,
-            crawl_date=DAY,
-            batch_size=3,
-            dask_address=cluster.scheduler_address,
+            config=config, dask_address=cluster.scheduler_address
         )
     assert record["counts"]["records_in"] == local["counts"]["records_in"]
     for table in ("articles", "quarantine"):

@@ -221,6 +221,14 @@ def backfill(
             "--allow-empty", help="Let a date without articles replace committed articles."
         ),
     ] = False,
+    keep_non_articles: Annotated[
+        bool,
+        typer.Option(
+            "--keep-non-articles",
+            help="Keep non-article pages as article rows (column page_type) instead of "
+            "quarantining them as extract/not_article.",
+        ),
+    ] = False,
 ) -> None:
     """Run the backfill flow here (no deployment needed) over START..END, inclusive."""
     for value in (start, end):
@@ -237,6 +245,7 @@ def backfill(
         max_concurrency=max_concurrency,
         workers=workers,
         allow_empty=allow_empty,
+        keep_non_articles=keep_non_articles,
         return_state=True,
     )
     rows = state.result(raise_on_failure=False)

@@ -64,7 +64,6 @@ class PageData:
     labels: np.ndarray  # (blocks,) 1 = main content
     weights: np.ndarray  # (blocks,)
     texts: list[str]
-    router_row: np.ndarray  # (ROUTER_FEATURES,)
 
 
 def seed_text(page: BenchPage) -> str:
@@ -84,22 +83,37 @@ def page_data(page: BenchPage, seed: str) -> PageData:
     counts = np.asarray([len(w) for w in blocks.words], dtype=np.float64)
     # every page weighs the same in total, as in the per-page macro F1
     weights = counts / max(1.0, counts.sum()) * 100.0
-    router = np.asarray(router_features(tree, page.url or None, blocks), dtype=np.float64)
-    return PageData(page.page_id, rows, labels, weights, [b.text for b in blocks.blocks], router)
+    return PageData(page.page_id, rows, labels, weights, [b.text for b in blocks.blocks])
 
 
-def features(pages: list[BenchPage], seeds: dict[str, str]) -> dict[str, PageData]:
-    """Per-page features, cached until tasks/blocks.py or tasks/pagetype.py change."""
-    source = Path(blocks_module.__file__).read_bytes() + Path(pagetype_module.__file__).read_bytes()
+def router_row(page: BenchPage, seed: str) -> np.ndarray:
+    tree = trafilatura.load_html(decoded(page))
+    return np.asarray(router_features(tree, page.url or None, seed), dtype=np.float64)
+
+
+def _cached_per_page(name: str, modules: list, pages: list[BenchPage], seeds: dict, compute):
+    """{page_id: compute(page, seed)}, cached until the source of `modules` changes."""
+    source = b"".join(Path(m.__file__).read_bytes() for m in modules)
     key = hashlib.blake2b(source, digest_size=6).hexdigest()
-    path = CACHE / f"features-{key}.pkl"
+    path = CACHE / f"{name}-{key}.pkl"
     if path.exists():
         return pickle.loads(path.read_bytes())
     started = time.perf_counter()
-    data = {p.page_id: page_data(p, seeds[p.page_id]) for p in pages}
-    print(f"features: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    data = {p.page_id: compute(p, seeds[p.page_id]) for p in pages}
+    print(f"{name}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
     path.write_bytes(pickle.dumps(data))
     return data
+
+
+def features(pages: list[BenchPage], seeds: dict[str, str]) -> dict[str, PageData]:
+    """Per-page block features, cached until tasks/blocks.py changes."""
+    return _cached_per_page("blocks", [blocks_module], pages, seeds, page_data)
+
+
+def router_rows(pages: list[BenchPage], seeds: dict[str, str]) -> dict[str, np.ndarray]:
+    """Per-page router features, cached until tasks/pagetype.py or tasks/blocks.py change."""
+    modules = [blocks_module, pagetype_module]
+    return _cached_per_page("router", modules, pages, seeds, router_row)
 
 
 # --------------------------------------------------------------------------- models
@@ -253,15 +267,21 @@ def routing_rates(pages: list[BenchPage], routed: dict[str, str]) -> tuple[float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--no-write", action="store_true", help="do not write tasks/models/")
+    parser.add_argument(
+        "--router-only", action="store_true", help="OOF routing report only (no block model)"
+    )
     args = parser.parse_args()
 
     pages = all_pages()  # sorted: WCXB by id, then ScrapingHub by id
     seeds = cached_texts("seed", pages, seed_text)
-    data = features(pages, seeds)
-    rows = [data[p.page_id] for p in pages]
+    router_data = router_rows(pages, seeds)
+    rows: list[PageData] = []
+    if not args.router_only:
+        data = features(pages, seeds)
+        rows = [data[p.page_id] for p in pages]
     folds = fold_of(pages)
     groups = np.asarray([p.domain for p in pages])
-    x_router = np.stack([d.router_row for d in rows])
+    x_router = np.stack([router_data[p.page_id] for p in pages])
     y_router = np.asarray([PAGE_TYPES.index(p.page_type) for p in pages])
 
     OOF.mkdir(parents=True, exist_ok=True)
@@ -270,15 +290,22 @@ def main() -> None:
     for k in range(FOLDS):
         train = [i for i, f in enumerate(folds) if f != k]
         test = [i for i, f in enumerate(folds) if f == k]
-        blocks_dict, blocks_model = train_blocks([rows[i] for i in train])
         router_dict, router = train_router(x_router[train], y_router[train], groups[train])
-        _write(OOF / f"blocks-fold{k}.json", blocks_dict)
         _write(OOF / f"pagetype-fold{k}.json", router_dict)
         probabilities = router.probabilities(x_router[test])
         for i, p in zip(test, probabilities, strict=True):
-            texts[pages[i].page_id] = kept_text(rows[i], blocks_model)
             routed[pages[i].page_id] = decide(p, router).page_type
+        if not args.router_only:
+            blocks_dict, blocks_model = train_blocks([rows[i] for i in train])
+            _write(OOF / f"blocks-fold{k}.json", blocks_dict)
+            for i in test:
+                texts[pages[i].page_id] = kept_text(rows[i], blocks_model)
         print(f"fold {k}: {len(test)} pages {time.strftime('%X')}", file=sys.stderr, flush=True)
+    kept, out = routing_rates(pages, routed)
+    print(f"router OOF: articles kept {kept:.1%}, non-articles routed out {out:.1%}")
+    _confusion(pages, routed)
+    if args.router_only:
+        return
     (OOF / "texts.json").write_text(json.dumps(texts, sort_keys=True))
     (OOF / "routed.json").write_text(json.dumps(routed, sort_keys=True))
     (OOF / "folds.json").write_text(
@@ -293,8 +320,6 @@ def main() -> None:
         ("blocks model, OOF", scores, scrapinghub_f1(pages, texts)),
     ):
         print(f"{name:24} {sh:6.3f} " + " ".join(f"{v:8.3f}" for v in result.values()))
-    kept, out = routing_rates(pages, routed)
-    print(f"router OOF: articles kept {kept:.1%}, non-articles routed out {out:.1%}")
 
     if not args.no_write:
         MODELS.mkdir(exist_ok=True)
@@ -303,6 +328,14 @@ def main() -> None:
         for name in ("blocks", "pagetype"):
             size = (MODELS / f"{name}.json").stat().st_size
             print(f"wrote tasks/models/{name}.json ({size / 1e6:.2f} MB)")
+
+
+def _confusion(pages: list[BenchPage], routed: dict[str, str]) -> None:
+    """Routed type per true type, WCXB pages (rows: truth)."""
+    print(f"{'truth → routed':15}" + "".join(f"{t[:7]:>8}" for t in PAGE_TYPES))
+    for truth in PAGE_TYPES:
+        mine = [routed[p.page_id] for p in pages if p.dataset == "wcxb" and p.page_type == truth]
+        print(f"{truth:15}" + "".join(f"{mine.count(t):8d}" for t in PAGE_TYPES))
 
 
 def _write(path: Path, model: dict) -> None:

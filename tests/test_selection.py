@@ -11,7 +11,7 @@ import pytest
 import trafilatura
 from conftest import DATA
 
-from tasks.blocks import BLOCK_FEATURES, block_features, page_blocks
+from tasks.blocks import BLOCK_FEATURES, block_features
 from tasks.pagetype import PAGE_TYPES, ROUTER_FEATURES, classify, router_model
 from tasks.selection import block_model, seed_extraction, select_text, selected_text
 from tasks.treemodel import MODELS, load_model, models_version
@@ -54,8 +54,11 @@ def test_the_router_on_real_pages_of_every_type(name: str) -> None:
     page = ROUTED[name]
     tree = _tree(WCXB / name)
     seed = seed_extraction(tree, page["url"])
-    blocks = page_blocks(tree, seed.text if seed is not None else "")
-    assert classify(tree, page["url"], blocks).page_type == page["page_type"]
+    seed_text = seed.text if seed is not None else ""
+    kind = classify(tree, page["url"], seed_text)
+    assert kind.page_type == page["page_type"]
+    fresh = load_model(MODELS / "pagetype.json")
+    assert classify(tree, page["url"], seed_text, fresh) == kind  # deterministic
 
 
 def test_the_test_pages_cover_every_page_type() -> None:

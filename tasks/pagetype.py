@@ -1,13 +1,16 @@
 """What kind of page this is: article, listing, collection, forum, product, documentation or
 service. A learned router (`tasks/models/pagetype.json`, trained and evaluated out-of-fold
 by benchmarks/train_extractor.py) over every signal the page gives: JSON-LD `@type`,
-`og:type`, the URL's shape and words, link density, repeated item blocks, prices, forms,
-code, and how much of the page trafilatura took as its main text.
+`og:type`, microdata, date/author metadata, the URL's shape and words, link density,
+repeated item blocks, class names, prices, forms, code, cue phrases, how much of the page
+trafilatura took as its main text and that text's voice (we/you/said/...). Features are
+read from the one parsed tree without a Python walk over every element (XPath, a pass
+over the few counted tags, str.count), so an article pays ~2 ms for its routing.
 
 A page without any URL (a bare file with no canonical link) is taken as an article: the
 model never saw such pages. Otherwise a page is routed out as a non-article only when the
 model's probability of "article" is below the threshold stored with the model (chosen
-inside the training folds so that about 98.5 % of articles stay); its type is then the
+inside the training folds so that about 98.5 % of WCXB articles stay); its type is then the
 likeliest non-article class.
 """
 
@@ -104,7 +107,7 @@ def _seed_style(seed: str, lines: list[str]) -> list[float]:
         if name:
             counts[name] += n
     total = max(1, len(words))
-    prose = sum(1 for line in lines if line.rstrip()[-1:] in ".!?\"”" and len(line) > 80)
+    prose = sum(1 for line in lines if line.rstrip()[-1:] in '.!?"”' and len(line) > 80)
     code = sum(seed.count(c) for c in "{}()=_;<>")
     return [counts[name] / total for name in _VOICES] + [
         float(len(words)),

@@ -281,7 +281,7 @@ def router_features(root: HtmlElement, url: str | None, seed_text: str | None) -
         float(text_chars),
         float(len(seed)),
         min(1.0, _solid(seed) / text_chars),
-        min(1.0, sum(_solid(t) for t in _LINK_TEXT(root)) / text_chars),
+        min(1.0, _solid("".join(_LINK_TEXT(root))) / text_chars),
         min(1.0, scan.p_chars / text_chars),
         float(scan.long_p),
         float(tags.get("p", 0)),

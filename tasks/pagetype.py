@@ -120,8 +120,8 @@ def _cue_counts(lowered: str) -> list[float]:
     return [float(sum(lowered.count(p) for p in phrases)) for phrases in _CUES.values()]
 
 
-# class/id words counted over the whole page (one C-level XPath for all @class and @id
-# values): item cards and grids, forum posts, shop widgets, article furniture
+# class-name words counted over the whole page (one C-level XPath for every @class value):
+# item cards and grids, forum posts, shop widgets, article furniture
 _CLASS_WORDS = (
     "card", "item", "tile", "grid", "teaser", "product", "price", "cart", "comment", "reply",
     "post", "message", "thread", "user", "avatar", "pagination", "pager", "filter", "sidebar",

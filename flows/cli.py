@@ -18,6 +18,7 @@ from flows.cli_options import (
     EndDate,
     Group,
     Json,
+    KeepNonArticles,
     OptionalCrawlDate,
     Output,
     RawRoot,
@@ -143,15 +144,7 @@ def process(
         ),
     ] = None,
     s3_endpoint: S3Endpoint = None,
-    keep_non_articles: Annotated[
-        bool,
-        typer.Option(
-            "--keep-non-articles",
-            help="Keep pages classified as listing, collection, forum, product, "
-            "documentation or service as article rows (column page_type) instead of "
-            "quarantining them as extract/not_article.",
-        ),
-    ] = False,
+    keep_non_articles: KeepNonArticles = False,
     as_json: Json = False,
     full: Annotated[
         bool,
@@ -232,6 +225,7 @@ def backfill(
     s3_endpoint: S3Endpoint = None,
     dry_run: DryRun = False,
     as_json: Json = False,
+    keep_non_articles: KeepNonArticles = False,
 ) -> None:
     """Run the backfill flow here (no deployment needed) over START..END, inclusive."""
     from tasks.dates import date_range, plan_dates
@@ -276,6 +270,7 @@ def backfill(
         workers=workers,
         allow_empty=allow_empty,
         s3=s3,
+        keep_non_articles=keep_non_articles,
         return_state=True,
     )
     result = state.result(raise_on_failure=False)

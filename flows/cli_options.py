@@ -78,6 +78,15 @@ Json = Annotated[
         "--json", help="Print a machine-readable summary (JSON) on stdout, and nothing else."
     ),
 ]
+KeepNonArticles = Annotated[
+    bool,
+    typer.Option(
+        "--keep-non-articles",
+        help="Keep pages classified as listing, collection, forum, product, documentation "
+        "or service as article rows (column page_type) instead of quarantining them as "
+        "extract/not_article.",
+    ),
+]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Say what would be done, change nothing.")]
 
 

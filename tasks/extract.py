@@ -88,10 +88,9 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
     seed_text = extracted.text if extracted is not None else ""
     if not (seed_text or "").strip():
         raise _no_content(tree)
-    blocks = page_blocks(tree, seed_text)
     canonical = normalise.canonical_url(record.url, meta.declared_canonicals)
     # a bare file has no URL: the page's own canonical link gives the router its URL shape
-    kind = pagetype.classify(tree, record.url or canonical, blocks)
+    kind = pagetype.classify(tree, record.url or canonical, seed_text)
     if not kind.is_article and not options.keep_non_articles:
         raise _StageError(
             "extract",
@@ -100,8 +99,9 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
         )
     # Articles keep trafilatura's text: out-of-fold, the block model lost to it on articles
     # (WCXB 0.934 vs 0.937, ScrapingHub 0.927 vs 0.958) and won on the other page types
-    # (docs/architecture.md); when it keeps nothing, trafilatura's text all the same.
-    selected = "" if kind.is_article else select_text(blocks)
+    # (docs/architecture.md); so only kept non-articles pay for the block split. When the
+    # model keeps nothing, trafilatura's text all the same.
+    selected = "" if kind.is_article else select_text(page_blocks(tree, seed_text))
     document.text = selected if selected.strip() else seed_text
 
     domain = normalise.registered_domain(record.url or canonical)

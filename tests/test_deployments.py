@@ -4,6 +4,7 @@ with `newsflow serve` running a backfill triggered through the API (all on 127.0
 from __future__ import annotations
 
 import asyncio
+import inspect
 import shutil
 import subprocess
 import sys
@@ -14,9 +15,10 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+import yaml
 from conftest import DEMO_RAW
 
-from flows.deployments import load_deployments, runner_deployments
+from flows.deployments import PREFECT_YAML, load_deployments, runner_deployments
 from flows.local_server import local_prefect_server, stop_process_group
 from tasks.rawzone import partition_dir
 
@@ -34,6 +36,17 @@ def test_prefect_yaml_declares_the_nightly_cron_and_a_manual_backfill() -> None:
     assert specs["newsflow-backfill"].schedules == []
     assert specs["newsflow-nightly"].flow().name == "nightly"
     assert specs["newsflow-backfill"].flow().name == "backfill"
+
+
+def test_deployment_parameters_are_flow_parameters_and_non_articles_are_quarantined() -> None:
+    # a parameter the flow does not take fails every scheduled run; keep_non_articles is
+    # spelt out so an operator sees where to turn it on
+    specs = {spec.name: spec for spec in load_deployments()}
+    for deployment in yaml.safe_load(PREFECT_YAML.read_text())["deployments"]:
+        flow = specs[deployment["name"]].flow()
+        accepted = set(inspect.signature(flow.fn).parameters)
+        assert set(deployment["parameters"]) <= accepted, deployment["name"]
+        assert deployment["parameters"]["keep_non_articles"] is False
 
 
 def test_served_deployments_take_the_schedule_from_the_yaml_and_a_timezone_override() -> None:

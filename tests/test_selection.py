@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import gzip
 import json
+from datetime import date
 
 import numpy as np
 import pytest
 import trafilatura
 from conftest import DATA
 
-from tasks.blocks import BLOCK_FEATURES, block_features, page_blocks
+from tasks.blocks import BLOCK_FEATURES, block_features
+from tasks.extract import extract_record
 from tasks.pagetype import PAGE_TYPES, ROUTER_FEATURES, classify, router_model
+from tasks.pipeline import extract_options
+from tasks.records import RawRecord
 from tasks.selection import block_model, seed_extraction, select_text, selected_text
 from tasks.treemodel import MODELS, load_model, models_version
 
@@ -54,9 +58,32 @@ def test_the_router_on_real_pages_of_every_type(name: str) -> None:
     page = ROUTED[name]
     tree = _tree(WCXB / name)
     seed = seed_extraction(tree, page["url"])
-    blocks = page_blocks(tree, seed.text if seed is not None else "")
-    assert classify(tree, page["url"], blocks).page_type == page["page_type"]
+    seed_text = seed.text if seed is not None else ""
+    kind = classify(tree, page["url"], seed_text)
+    assert kind.page_type == page["page_type"]
+    fresh = load_model(MODELS / "pagetype.json")
+    assert classify(tree, page["url"], seed_text, fresh) == kind  # deterministic
 
 
 def test_the_test_pages_cover_every_page_type() -> None:
     assert {p["page_type"] for p in ROUTED.values()} == set(PAGE_TYPES)
+
+
+def test_an_article_is_routed_and_extracted_without_the_block_split(monkeypatch) -> None:
+    # the block split was most of what routing cost an article; only kept non-articles
+    # need it now
+    import tasks.extract
+
+    def no_block_split(*args, **kwargs):
+        raise AssertionError("the block split ran for an article")
+
+    monkeypatch.setattr(tasks.extract, "page_blocks", no_block_split)
+    url = "https://www.slashgear.com/the-vw-id-space-vizzion-is-a-weird-ev-sports-wagon-with-a-secret-message-19600475/"
+    html = gzip.decompress((DATA / "html" / "slashgear-06ee193d.html.gz").read_bytes())
+    record = RawRecord(
+        source_uri="slashgear", input_format="html", content_kind="html", content=html, url=url
+    )
+    row = extract_record(record, extract_options(date(2025, 3, 18), "test"))
+    assert isinstance(row, dict), row
+    assert row["page_type"] == "article"
+    assert "first ID.3 all-electric car based on the new MEB platform" in row["text"]

@@ -408,9 +408,9 @@ class WorkerPool:
                 if worker.conn.poll(min(remaining, _LIVENESS_CHECK_S)):
                     result = worker.conn.recv()
                     return _Lost("memory_limit") if result == _MEMORY_LIMIT else result
-            except (EOFError, OSError):
-                return _Lost("worker_crashed", _exit_code(worker))
-            if not worker.process.is_alive() and not worker.conn.poll(0):
+                if not worker.process.is_alive() and not worker.conn.poll(0):
+                    return _Lost("worker_crashed", _exit_code(worker))
+            except (EOFError, OSError):  # OSError too when abort() closed the pipe
                 return _Lost("worker_crashed", _exit_code(worker))
 
     def close(self) -> None:

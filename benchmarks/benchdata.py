@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
-import re
 import sys
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,13 +20,13 @@ sys.path.insert(0, str(HERE.parent))
 import trafilatura  # noqa: E402
 from corpus import pages as scrapinghub_pages  # noqa: E402
 from shingle_f1 import score as shingle_score  # noqa: E402
+from word_f1 import page_f1  # noqa: E402
 
 from tasks import normalise  # noqa: E402
 from tasks.decode import decode_bytes  # noqa: E402
 
 WCXB = HERE / "data" / "wcxb-dev"
 CACHE = HERE / ".cache"
-_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,20 +76,7 @@ def decoded(page: BenchPage) -> str:
 # --------------------------------------------------------------------------- metrics
 
 
-def word_f1(predicted: str, truth: str) -> float:
-    """WCXB's metric for one page: multiset overlap of lower-cased \\w+ tokens."""
-    pred = Counter(_WORD.findall((predicted or "").lower()))
-    true = Counter(_WORD.findall((truth or "").lower()))
-    if not true:
-        return 1.0 if not pred else 0.0
-    if not pred:
-        return 0.0
-    overlap = sum((pred & true).values())
-    if not overlap:
-        return 0.0
-    precision = overlap / sum(pred.values())
-    recall = overlap / sum(true.values())
-    return 2 * precision * recall / (precision + recall)
+word_f1 = page_f1  # WCXB's metric for one page (benchmarks/word_f1.py)
 
 
 def wcxb_scores(pages: list[BenchPage], texts: dict[str, str]) -> dict[str, float]:

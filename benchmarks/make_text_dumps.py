@@ -39,6 +39,8 @@ sys.path.insert(0, str(REPO))
 import corpus  # noqa: E402
 from shingle_f1 import page_scores, score  # noqa: E402
 
+from tasks.blocks import BLOCK_TAGS  # noqa: E402
+
 # Elements whose content a browser never renders as text.
 _DROP_TAGS = frozenset(
     {
@@ -66,57 +68,10 @@ _DROP_TAGS = frozenset(
     }
 )
 
-# Elements a browser lays out as their own block (a line break before and after).
-_BLOCK_TAGS = frozenset(
-    {
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "body",
-        "caption",
-        "center",
-        "dd",
-        "details",
-        "dialog",
-        "div",
-        "dl",
-        "dt",
-        "fieldset",
-        "figcaption",
-        "figure",
-        "footer",
-        "form",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hgroup",
-        "hr",
-        "html",
-        "legend",
-        "li",
-        "main",
-        "menu",
-        "nav",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "summary",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "tr",
-        "ul",
-    }
-)
+# Elements a browser lays out as their own block (a line break before and after): the
+# block model's list (tasks/blocks.py), where <br> splits blocks too; here <br> is a line
+# break inside its block, and <legend> a line of its own.
+_BLOCK_TAGS = (BLOCK_TAGS - {"br"}) | {"legend"}
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 # Collapsible HTML whitespace; no-break spaces (U+00A0) are kept, as a browser copies them.

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from lxml.html import HtmlElement
 
-_BLOCK_TAGS = frozenset(
+BLOCK_TAGS = frozenset(
     [
         "address",
         "article",
@@ -300,7 +300,7 @@ def _walk(
     own = _hint_bits(element)
     bits |= own
     tag_bits |= _TAG_BITS.get(tag, 0)
-    if tag in _BLOCK_TAGS and depth > 0:
+    if tag in BLOCK_TAGS and depth > 0:
         block = Block(tag, depth, tag_bits, bits, own)
         blocks.append(block)
     link = in_link or tag == "a"
@@ -310,7 +310,7 @@ def _walk(
             block.link_chars += len(element.text.strip())
     for child in element:
         _walk(child, block, blocks, depth + 1, tag_bits, bits, link)
-        if isinstance(child.tag, str) and child.tag in _BLOCK_TAGS:
+        if isinstance(child.tag, str) and child.tag in BLOCK_TAGS:
             # text after a nested block belongs to a fresh continuation of this block
             block = Block(block.tag, block.depth, block.tag_bits, block.bits, block.own_bits)
             blocks.append(block)

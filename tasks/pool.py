@@ -453,16 +453,20 @@ class WorkerPool:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return _Lost("timeout", record=current)
+            # Never sleep longer than one time limit: a record that starts just after the
+            # read above is then seen (with its own start time) before its deadline, so
+            # the kill comes at that deadline exactly. A wake-up costs a few microseconds,
+            # once per min(limit, liveness check), not once per record.
             try:
-                if worker.conn.poll(min(remaining, _LIVENESS_CHECK_S)):
+                if worker.conn.poll(min(remaining, self.doc_timeout, _LIVENESS_CHECK_S)):
                     result = worker.conn.recv()
                     return _Lost("memory_limit") if result == _MEMORY_LIMIT else result
             except (EOFError, OSError):
                 return _Lost("worker_crashed", _exit_code(worker))
             if not worker.process.is_alive() and not worker.conn.poll(0):
                 return _Lost("worker_crashed", _exit_code(worker))
-            # woken by a deadline: the loop reads the state again, and kills only if the
-            # record whose deadline it was is still the one running
+            # woken by a deadline or the interval: the loop reads the state again, and
+            # kills only if a record has run past its own deadline
 
     def _receive(self, worker: _Worker, timed: bool = True) -> Result:
         """The worker's next message; `timed`: a record is running, under the time limit."""

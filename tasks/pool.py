@@ -396,7 +396,8 @@ class WorkerPool:
     def run_job(self, handler: str, payload: Any) -> Any:
         """Run `Job(handler, payload)` in a worker; returns what the handler returns.
 
-        The worker reads its own input: only record numbers and the result cross the pipe.
+        The worker reads its own input: only the job and its result cross the pipe (which
+        record runs is in shared memory, see _RecordState).
         A record over the time or memory limit, or whose worker dies, is recorded and the
         job starts again on a fresh worker with that record skipped (it becomes an extract
         Failure): earlier records are extracted again, which costs time only in that rare

@@ -21,10 +21,12 @@ changed date, the completed pieces of a killed run), and a changed file or pipel
 gives new keys. The commit pass still reads every piece's staged rows in plan order, so site
 boilerplate and de-duplication see exactly what a from-scratch run sees.
 
-A file of at least batch_bytes / 4 is a piece of its own (a WARC over batch_bytes is
-split into spans). Grouping smaller files is content-defined: a group closes after a file
-whose name hashes below (its size / batch_bytes + 1 / batch_size), so adding or changing
-one file moves the boundaries of its own group only, and every other group keeps its key.
+A file of at least batch_bytes / 4 is a piece of its own. A WARC that can be split is read
+in spans of about batch_bytes, and a smaller one in up to 4 spans of at least
+batch_bytes / 8 (`span_count`: from its own size only). Grouping smaller files is
+content-defined: a group closes after a file whose name hashes below (its size /
+batch_bytes + 1 / batch_size), so adding or changing one file moves the boundaries of its
+own group only, and every other group keeps its key.
 """
 
 from __future__ import annotations
@@ -150,11 +152,11 @@ def plan_batches(
     group_bytes = 0
     for file in inputs:
         size, ident = _size_and_identity(file)
-        if size > batch_bytes and _splittable_warc(file):
+        spans = span_count(size, batch_bytes)
+        if spans > 1 and _splittable_warc(file):
             if group:
                 planned.append(tuple(group))
                 group, group_bytes = [], 0
-            spans = -(-size // batch_bytes)
             step = -(-size // spans)
             for k in range(spans):
                 planned.append((Member(file, ident, k * step, min((k + 1) * step, size)),))
@@ -189,6 +191,24 @@ def plan_batches(
         )
         for number, members in enumerate(planned)
     ]
+
+
+# a splittable WARC of a few MiB is still read in several spans (see span_count)
+MIN_SPANS_PER_FILE = 4
+MIN_SPAN_FRACTION = 8  # a span is never smaller than batch_bytes / 8 (1 MiB by default)
+
+
+def span_count(size: int, batch_bytes: int) -> int:
+    """How many spans a splittable WARC of `size` bytes is read in (1: whole).
+
+    About batch_bytes each, but up to MIN_SPANS_PER_FILE of at least
+    batch_bytes / MIN_SPAN_FRACTION for a smaller file: a small date of a few WARCs
+    of a few MiB still makes several pieces per worker, so the workers stay busy to the end
+    and a killed run loses only the small pieces in flight. From the file's own size only:
+    a key never depends on the other files of the date or on the worker count.
+    """
+    min_span = max(batch_bytes // MIN_SPAN_FRACTION, 1)
+    return max(-(-size // max(batch_bytes, 1)), min(MIN_SPANS_PER_FILE, size // min_span), 1)
 
 
 def piece_key(members: Sequence[Member], versions: dict[str, Any]) -> str:

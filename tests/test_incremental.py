@@ -24,7 +24,7 @@ from conftest import REPO, run_local
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from tasks.pieces import DONE, PIECES
+from tasks.pieces import DONE, PIECES, plan_batches
 from tasks.read import read_committed
 from tasks.storage import open_storage
 
@@ -108,6 +108,33 @@ def test_split_warcs_give_the_rows_of_whole_reads(tmp_path: Path) -> None:
     assert split["counts"]["batches"] > 8 and whole["counts"]["batches"] == 1
     assert split["counts"]["articles"] == 45
     assert tables(tmp_path / "split", split) == tables(tmp_path / "whole", whole)
+
+
+def test_a_warc_under_batch_bytes_is_split_by_its_own_size_alone(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    a, b = raw / "a.warc.gz", raw / "b.warc.gz"
+    write_warc(a, range(0, 30), gz=True)
+    size = a.stat().st_size
+    kw: dict[str, Any] = {
+        "batch_size": 200,
+        "batch_bytes": 2 * size,
+        "max_record_bytes": 10**6,
+        "warc_filter": None,
+        "versions": {},
+    }
+    # half of batch_bytes: still 4 spans of >= batch_bytes / 8, so workers get pieces
+    alone = plan_batches([a], **kw)
+    assert len(alone) == 4 and all(batch.is_span for batch in alone)
+    # another file of the date changes none of a's keys (nor would the worker count:
+    # plan_batches does not know it)
+    write_warc(b, range(30, 60), gz=True)
+    both = plan_batches([a, b], **kw)
+    assert [batch.key for batch in both[:4]] == [batch.key for batch in alone]
+    assert len(both) == 8
+    # too small for two spans of batch_bytes / 8: read whole
+    whole = plan_batches([a], **{**kw, "batch_bytes": 9 * size})
+    assert len(whole) == 1 and not whole[0].is_span
 
 
 def test_rerun_reuses_unchanged_files_and_matches_a_run_from_scratch(tmp_path: Path) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
 
 from tasks.pool import WorkerPool
 from tasks.records import Failure, RawRecord
@@ -86,3 +89,68 @@ def test_workers_are_recycled_after_their_quota() -> None:
         first = pool.run_batch([_record(f"x{i}") for i in range(5)])
         second = pool.run_batch([_record("y")])
     assert first[0][1] != second[0][1]
+
+
+def job(
+    payload: list[str], context: object, skip: dict[int, tuple[str, str]], started: Any
+) -> list[object]:
+    """Test Job handler (WorkerPool.run_job): one `behave` per name; "raise" fails the
+    job, "end-early" returns at once with its record still marked running."""
+    out: list[object] = []
+    for index, name in enumerate(payload):
+        if index in skip:
+            out.append(("skipped", *skip[index]))
+            continue
+        started(index)
+        if name == "raise":
+            raise ValueError("the handler failed")
+        if name == "end-early":
+            return out  # without started(-1): record `index` still marked running
+        if name.startswith("slow"):
+            time.sleep(0.3)
+        out.append(behave(_record(name), context))
+    started(-1)
+    return out
+
+
+def test_a_job_kills_its_runaway_record_and_finishes_the_rest() -> None:
+    with WorkerPool(1, behave, "ctx", doc_timeout=1.5) as pool:
+        out = pool.run_job("test_pool:job", ["a", "hang-1", "b"])
+        assert pool.replaced == 1
+    assert [r[0] for r in out] == ["a", "skipped", "b"]
+    assert out[1][1] == "timeout" and "1.5 s" in out[1][2]
+
+
+def test_a_job_whose_worker_dies_skips_that_record_only() -> None:
+    with WorkerPool(1, behave, None, doc_timeout=30) as pool:
+        out = pool.run_job("test_pool:job", ["a", "b", "crash-now", "c"])
+    assert [r[0] for r in out] == ["a", "b", "skipped", "c"]
+    assert out[2][1] == "worker_crashed" and "exit code 9" in out[2][2]
+
+
+def test_a_job_that_ends_with_a_record_marked_running_does_not_time_out_the_next() -> None:
+    # the first job returns without started(-1); once its last record's deadline has
+    # passed, the next job on the same worker must not be timed out for that record
+    with WorkerPool(1, behave, None, doc_timeout=1.0) as pool:
+        first = pool.run_job("test_pool:job", ["a", "end-early"])
+        time.sleep(1.5)
+        second = pool.run_job("test_pool:job", ["slow-b", "c"])
+        assert pool.replaced == 0
+    assert [r[0] for r in first] == ["a"]
+    assert [r[0] for r in second] == ["slow-b", "c"]
+    assert first[0][1] == second[0][1]
+
+
+def test_a_failed_job_raises_and_the_pool_goes_on() -> None:
+    with WorkerPool(1, behave, None, doc_timeout=30) as pool:
+        with pytest.raises(ValueError, match="handler failed"):
+            pool.run_job("test_pool:job", ["a", "raise"])
+        assert [r[0] for r in pool.run_job("test_pool:job", ["b"])] == ["b"]
+
+
+def test_job_records_count_towards_the_worker_quota() -> None:
+    with WorkerPool(1, behave, None, doc_timeout=30, max_docs_per_worker=3) as pool:
+        first = pool.run_job("test_pool:job", ["x1", "x2"])
+        second = pool.run_job("test_pool:job", ["x3"])  # 2 < 3: same worker
+        third = pool.run_job("test_pool:job", ["x4"])  # 3 started: a fresh worker
+    assert first[0][1] == second[0][1] != third[0][1]

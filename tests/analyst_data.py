@@ -23,7 +23,7 @@ sys.path.append(str(REPO / "benchmarks"))
 
 from corpus import Page, pages, write_warc  # noqa: E402
 
-from tasks.pipeline import ProcessConfig, run_local  # noqa: E402
+from tasks.process.pipeline import ProcessConfig, run_local  # noqa: E402
 
 DATES = (date(2019, 11, 19), date(2019, 11, 20), date(2019, 11, 21))
 PAGES_PER_DATE = 14

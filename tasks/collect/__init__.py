@@ -1,0 +1,1 @@
+"""Collect stage: see docs/architecture.md."""

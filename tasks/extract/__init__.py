@@ -1,0 +1,1 @@
+"""Extract stage: see docs/architecture.md."""

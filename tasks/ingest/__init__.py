@@ -1,0 +1,1 @@
+"""Ingest stage: see docs/architecture.md."""

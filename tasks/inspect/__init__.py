@@ -1,0 +1,1 @@
+"""Inspect stage: see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""Normalise stage: see docs/architecture.md."""

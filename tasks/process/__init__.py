@@ -1,0 +1,1 @@
+"""Process stage: see docs/architecture.md."""

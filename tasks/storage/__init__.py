@@ -1,0 +1,1 @@
+"""Storage stage: see docs/architecture.md."""

@@ -1,0 +1,88 @@
+"""The worker pool really stops a runaway document and survives a dying worker."""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from tasks.process.pool import WorkerPool
+from tasks.records import Failure, RawRecord
+
+
+def _record(name: str) -> RawRecord:
+    return RawRecord(
+        source_uri=name, input_format="html", content_kind="html", content=name.encode()
+    )
+
+
+def behave(record: RawRecord, context: object) -> object:
+    """Test handler, run inside the worker: its behaviour is named by the record."""
+    name = record.source_uri
+    if name.startswith("hang"):
+        while True:  # a pure-Python busy loop: no timeout inside the process can stop it
+            pass
+    if name.startswith("crash"):
+        os._exit(9)
+    return (name, os.getpid(), context)
+
+
+def test_results_come_back_in_order_with_context() -> None:
+    with WorkerPool(2, behave, "ctx", doc_timeout=30) as pool:
+        names = [f"doc-{i}" for i in range(50)]
+        results = pool.run_batch([_record(n) for n in names])
+    assert [r[0] for r in results] == names
+    assert {r[2] for r in results} == {"ctx"}
+
+
+def test_runaway_document_is_killed_and_the_batch_goes_on() -> None:
+    with WorkerPool(1, behave, None, doc_timeout=1.5) as pool:
+        started = time.monotonic()
+        results = pool.run_batch([_record("a"), _record("hang-1"), _record("b"), _record("c")])
+        elapsed = time.monotonic() - started
+        assert pool.replaced == 1
+        # the pool is still usable after the kill
+        assert pool.run_batch([_record("d")])[0][0] == "d"
+    assert [r[0] for r in results if not isinstance(r, Failure)] == ["a", "b", "c"]
+    failure = results[1]
+    assert isinstance(failure, Failure)
+    assert (failure.stage, failure.error_type, failure.source_uri) == (
+        "extract",
+        "timeout",
+        "hang-1",
+    )
+    assert "1.5 s" in failure.error_message
+    assert elapsed < 15
+    # the runaway process really is gone, not just abandoned
+    assert results[0][1] != results[2][1]
+    try:
+        os.kill(results[0][1], 0)
+        alive = True
+    except ProcessLookupError:
+        alive = False
+    assert not alive
+
+
+def test_a_worker_that_dies_becomes_one_failure() -> None:
+    with WorkerPool(1, behave, None, doc_timeout=30) as pool:
+        results = pool.run_batch([_record("a"), _record("crash-now"), _record("b")])
+    assert results[0][0] == "a" and results[2][0] == "b"
+    assert isinstance(results[1], Failure)
+    assert results[1].error_type == "worker_crashed"
+    assert "exit code 9" in results[1].error_message
+
+
+def test_run_batch_is_thread_safe_and_uses_every_worker() -> None:
+    with WorkerPool(2, behave, None, doc_timeout=30) as pool, ThreadPoolExecutor(4) as threads:
+        batches = [[_record(f"b{b}-{i}") for i in range(20)] for b in range(8)]
+        outputs = list(threads.map(pool.run_batch, batches))
+    for batch, results in zip(batches, outputs, strict=True):
+        assert [r[0] for r in results] == [rec.source_uri for rec in batch]
+    assert len({r[1] for results in outputs for r in results}) == 2
+
+
+def test_workers_are_recycled_after_their_quota() -> None:
+    with WorkerPool(1, behave, None, doc_timeout=30, max_docs_per_worker=5) as pool:
+        first = pool.run_batch([_record(f"x{i}") for i in range(5)])
+        second = pool.run_batch([_record("y")])
+    assert first[0][1] != second[0][1]

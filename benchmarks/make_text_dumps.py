@@ -189,7 +189,9 @@ def main() -> None:
     parser.add_argument("--bench", type=Path, default=corpus.DATA, help="benchmark directory")
     parser.add_argument("--out", type=Path, default=REPO / "tests" / "data" / "text")
     parser.add_argument(
-        "--score", action="store_true", help="score tasks.extract.textclean on the dumps, write nothing"
+        "--score",
+        action="store_true",
+        help="score tasks.extract.textclean on the dumps, write nothing",
     )
     args = parser.parse_args()
 

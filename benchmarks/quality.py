@@ -43,9 +43,9 @@ from benchdata import (  # noqa: E402
 from trafilatura.readability_lxml import Document as ReadabilityDocument  # noqa: E402
 
 from tasks.extract.record import extract_record  # noqa: E402
+from tasks.extract.treemodel import models_from  # noqa: E402
 from tasks.process.pipeline import extract_options  # noqa: E402
 from tasks.records import ExtractOptions, RawRecord  # noqa: E402
-from tasks.extract.treemodel import models_from  # noqa: E402
 
 OOF = CACHE / "oof"
 PAGE_TYPES = ("article", "service", "product", "collection", "forum", "listing", "documentation")

@@ -31,7 +31,6 @@ import pyarrow.parquet as pq  # noqa: E402
 from s3harness import ACCESS_KEY, SECRET_KEY, FaultProxy, SeaweedServer  # noqa: E402
 
 from tasks.inspect.read import arrow_filesystem  # noqa: E402
-from tasks.storage.store import S3Options, open_storage  # noqa: E402
 from tasks.process.write import (  # noqa: E402
     RunContext,
     articles_table,
@@ -39,6 +38,7 @@ from tasks.process.write import (  # noqa: E402
     remove_staging,
     write_staged_batch,
 )
+from tasks.storage.store import S3Options, open_storage  # noqa: E402
 
 DAY = date(2025, 3, 18)
 BATCH = 200

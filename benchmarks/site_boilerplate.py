@@ -1,4 +1,5 @@
-"""Site boilerplate removal (tasks/normalise/siteboiler.py): word F1 with and without it, and its cost.
+"""Site boilerplate removal (tasks/normalise/siteboiler.py): word F1 with and without it,
+and its cost.
 
 Every page goes through `tasks.extract.record.extract_record` (what the workers do); "with" then
 runs the commit pass's site step on all rows of the corpus together: the side tables
@@ -36,8 +37,6 @@ from site_corpus import build_site, site_articles  # noqa: E402
 from word_f1 import word_f1  # noqa: E402
 
 from tasks.extract.record import extract_record  # noqa: E402
-from tasks.process.pipeline import extract_options  # noqa: E402
-from tasks.records import RawRecord  # noqa: E402
 from tasks.normalise.siteboiler import (  # noqa: E402
     MIN_PAGES,
     ApplyCounts,
@@ -45,7 +44,9 @@ from tasks.normalise.siteboiler import (  # noqa: E402
     paragraph_keys_table,
     plan_from_tables,
 )  # noqa: E402
+from tasks.process.pipeline import extract_options  # noqa: E402
 from tasks.process.write import articles_table  # noqa: E402
+from tasks.records import RawRecord  # noqa: E402
 
 OPTIONS = extract_options(date(2025, 3, 18), "benchmark")
 

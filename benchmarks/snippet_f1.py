@@ -56,10 +56,10 @@ from metadata_quality import CRAWL_DATE, DATA, QUOTE_FOLD, Page, wcxb_pages  # n
 
 from tasks.extract.record import extract_record  # noqa: E402
 from tasks.normalise.fields import registered_domain  # noqa: E402
-from tasks.process.pipeline import extract_options  # noqa: E402
-from tasks.records import RawRecord  # noqa: E402
 from tasks.normalise.siteboiler import MIN_PAGES, SiteStats, paragraph_keys_table  # noqa: E402
+from tasks.process.pipeline import extract_options  # noqa: E402
 from tasks.process.write import articles_table  # noqa: E402
+from tasks.records import RawRecord  # noqa: E402
 
 OPTIONS = extract_options(CRAWL_DATE, "benchmark")
 HALVES = ("all", "dev", "held-out")

@@ -114,7 +114,8 @@ def features(pages: list[BenchPage], seeds: dict[str, str]) -> dict[str, PageDat
 
 
 def router_rows(pages: list[BenchPage], seeds: dict[str, str]) -> dict[str, np.ndarray]:
-    """Per-page router features, cached until tasks/extract/pagetype.py or tasks/extract/blocks.py change."""
+    """Per-page router features, cached until tasks/extract/pagetype.py or
+    tasks/extract/blocks.py change."""
     modules = [blocks_module, pagetype_module]
     return _cached_per_page("router", modules, pages, seeds, router_row)
 
@@ -273,7 +274,9 @@ def routing_rates(pages: list[BenchPage], routed: dict[str, str]) -> tuple[float
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--no-write", action="store_true", help="do not write tasks/extract/models/")
+    parser.add_argument(
+        "--no-write", action="store_true", help="do not write tasks/extract/models/"
+    )
     parser.add_argument(
         "--router-only", action="store_true", help="OOF routing report only (no block model)"
     )

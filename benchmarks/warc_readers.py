@@ -105,7 +105,8 @@ def read_warcio(path: Path) -> tuple[int, int]:
 
 def read_fastwarc(path: Path) -> tuple[int, int]:
     """Same work with FastWARC as the loader uses it: bodies de-chunked and decompressed by
-    tasks.ingest.load's own helpers (its auto_decode="all" is not safe, see tasks/ingest/load.py)."""
+    tasks.ingest.load's own helpers (its auto_decode="all" is not safe, see
+    tasks/ingest/load.py)."""
     records = body_bytes = 0
     with path.open("rb") as stream:
         for record in FastIterator(stream, parse_http=False, strict_mode=False):

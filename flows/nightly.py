@@ -18,9 +18,9 @@ from prefect.runtime import flow_run
 
 from flows.collect import collect
 from flows.process import process_flow
+from tasks.inspect.show import top_sources
 from tasks.process.backfill_plan import raw_location
 from tasks.process.options import resolve_crawl_date
-from tasks.inspect.show import top_sources
 from tasks.process.pipeline import ProcessConfig
 from tasks.process.run_report import nightly_markdown
 from tasks.storage.store import S3Options, open_storage

@@ -2,7 +2,8 @@
 
     sources (TOML) -> homepages -> feeds + sitemaps (indexes followed) + URL lists
       -> article-like URLs (courlan) -> minus URLs already in the raw zone (seen index)
-      -> polite fetches (tasks.collect.fetch) -> WARC files + a log line per URL (tasks.collect.rawzone)
+      -> polite fetches (tasks.collect.fetch)
+      -> WARC files + a log line per URL (tasks.collect.rawzone)
 
 `run_collect(config)` is the one entry point: the CLI and the Prefect flow call it. It returns
 a summary dict (also written next to the log) and never raises for a bad URL or server: those
@@ -28,7 +29,6 @@ from protego import Protego
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from tasks.collect import discover
-from tasks.errors import safe_error_text
 from tasks.collect.fetch import (
     ANY_TYPE,
     HTML_TYPES,
@@ -39,6 +39,7 @@ from tasks.collect.fetch import (
     host_key,
 )
 from tasks.collect.rawzone import RawZone, RollingWarcWriter, SeenIndex
+from tasks.errors import safe_error_text
 from tasks.records import new_run_id
 from tasks.storage.store import S3Options
 

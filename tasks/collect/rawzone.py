@@ -44,7 +44,14 @@ from warcio.warcwriter import WARCWriter
 from schemas import partition_name
 from tasks.collect.fetch import Fetch
 from tasks.normalise.fields import normalise_url
-from tasks.storage.store import LockHeld, S3Options, fsync_dir, is_s3_uri, open_storage, split_s3_uri
+from tasks.storage.store import (
+    LockHeld,
+    S3Options,
+    fsync_dir,
+    is_s3_uri,
+    open_storage,
+    split_s3_uri,
+)
 
 __all__ = [
     "CollectLog",

@@ -6,8 +6,8 @@ every visible character of the body belongs to exactly one block, in document or
 One recursive walk over the tree gives every block with its tag, depth, link characters
 and the class/id hints of its ancestors (as bits inherited down the walk: no per-block
 ancestor search). The same code computes features at training time
-(benchmarks/train_extractor.py) and at run time (tasks/extract/selection.py, tasks/extract/pagetype.py),
-so the two can never drift apart.
+(benchmarks/train_extractor.py) and at run time (tasks/extract/selection.py,
+tasks/extract/pagetype.py), so the two can never drift apart.
 """
 
 from __future__ import annotations

@@ -16,16 +16,15 @@ from typing import Any
 import trafilatura
 from lxml.html import HtmlElement
 
-from tasks.normalise import fields as normalise
-
 from tasks.extract import pagetype
 from tasks.extract.blocks import page_blocks
-from tasks.ingest.decode import DecodeError, decode_bytes
 from tasks.extract.htmlmeta import author_links, read_page_meta
 from tasks.extract.pagemeta import byline_author, page_metadata
-from tasks.records import DECODE_NOTES_KEY, ExtractOptions, Failure, RawRecord, Stage
 from tasks.extract.selection import seed_extraction, select_text
 from tasks.extract.textclean import clean_text
+from tasks.ingest.decode import DecodeError, decode_bytes
+from tasks.normalise import fields as normalise
+from tasks.records import DECODE_NOTES_KEY, ExtractOptions, Failure, RawRecord, Stage
 
 # libxml2 stops nesting at this depth: deeper pages come back flattened or empty.
 _LIBXML_MAX_DEPTH = 255

@@ -54,8 +54,8 @@ from typing import IO
 
 from fastwarc.warc import ArchiveIterator, WarcRecord, WarcRecordType
 
-from tasks.ingest.decode import DecodeError, decode_content
 from tasks.errors import safe_error_text
+from tasks.ingest.decode import DecodeError, decode_content
 from tasks.records import Failure, RawRecord
 from tasks.storage.store import S3Options, StorageError, StoredFile, is_s3_uri, list_stored_files
 

@@ -728,7 +728,8 @@ def article_id(canonical: str | None, text_hash: str | None) -> str:
 
 def text_columns(text: str, canonical: str | None) -> dict[str, str | int]:
     """The row's columns that follow from its final text: extraction computes them, and the
-    site-boilerplate pass recomputes them after removing paragraphs (tasks/normalise/siteboiler.py)."""
+    site-boilerplate pass recomputes them after removing paragraphs
+    (tasks/normalise/siteboiler.py)."""
     digest = content_hash(text)
     return {
         "article_id": article_id(canonical, digest),

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from schemas import partition_name
 from tasks.collect.rawzone import partition_location
-from tasks.storage.store import S3Options, open_storage
 from tasks.process.write import MANIFEST_NAME
+from tasks.storage.store import S3Options, open_storage
 
 
 def date_range(start: date, end: date) -> list[date]:

@@ -30,6 +30,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Protocol
 
 from schemas import ARTICLES_SCHEMA_VERSION
+from tasks.extract.treemodel import models_version
 from tasks.ingest.load import WarcFilter, list_inputs, output_locations
 from tasks.process.options import check_doc_timeout, parse_crawl_date
 from tasks.process.pieces import (
@@ -46,9 +47,6 @@ from tasks.process.pieces import (
     staged_keys,
 )
 from tasks.process.pool import WorkerPool, check_worker_memory_mb, default_worker_memory_mb
-from tasks.records import ExtractOptions, new_run_id
-from tasks.storage.store import S3Options, open_storage
-from tasks.extract.treemodel import models_version
 from tasks.process.write import (
     RunContext,
     commit_partitions,
@@ -56,6 +54,8 @@ from tasks.process.write import (
     remove_stale_staging,
     write_run_record,
 )
+from tasks.records import ExtractOptions, new_run_id
+from tasks.storage.store import S3Options, open_storage
 
 __all__ = ["Batch", "BatchSummary", "ProcessConfig", "process_batch", "run_local", "run_process"]
 
@@ -110,7 +110,8 @@ class ProcessConfig:
     # refuses (EmptyPartitionRefused) unless this is set: an empty or wrong input folder
     # must fail a scheduled run loudly, not delete a good day
     allow_empty: bool = False
-    # address-space limit of one extraction worker; None: tasks.process.pool.default_worker_memory_mb
+    # address-space limit of one extraction worker;
+    # None: tasks.process.pool.default_worker_memory_mb
     worker_memory_mb: int | None = None
     # keep pages routed as non-articles (tasks/extract/pagetype.py) as rows instead of quarantine
     keep_non_articles: bool = False
@@ -306,7 +307,8 @@ def run_process(
             "load_notes": dict(sorted(notes.items())),
             "batches": len(summaries),
             "workers_replaced": workers_replaced,
-            # paragraphs that recur across a site's pages in this run (tasks/normalise/siteboiler.py)
+            # paragraphs that recur across a site's pages in this run
+            # (tasks/normalise/siteboiler.py)
             "site_boilerplate": {
                 "sites": len(commit.site_boilerplate.sites),
                 "rows_changed": commit.site_boilerplate.rows_changed,

@@ -36,8 +36,8 @@ import pyarrow.parquet as pq
 
 from schemas import ARTICLES_FILE_SCHEMA, ARTICLES_SCHEMA, QUARANTINE_FILE_SCHEMA, partition_name
 from tasks.errors import safe_error_text
-from tasks.records import Failure
 from tasks.normalise.siteboiler import ApplyCounts, BoilerplatePlan, SiteStats, paragraph_keys_table
+from tasks.records import Failure
 from tasks.storage.store import (  # noqa: F401 - publish_directory re-exported for callers
     MANIFEST_NAME,
     Storage,

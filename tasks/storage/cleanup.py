@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tasks.storage.store import S3Options, Storage, open_storage
 from tasks.process.write import ARTICLES, QUARANTINE, remove_stale_staging
+from tasks.storage.store import S3Options, Storage, open_storage
 
 DEFAULT_OLDER_THAN_HOURS = 6.0
 

@@ -36,8 +36,8 @@ from warcio.archiveiterator import ArchiveIterator as WarcioIterator
 from schemas import PARTITIONING
 from tasks.collect.crawler import CollectConfig, Sources, load_config, run_collect
 from tasks.collect.fetch import FetchSettings
-from tasks.ingest.load import list_inputs
 from tasks.collect.rawzone import RawZone, SeenIndex, partition_key, read_log
+from tasks.ingest.load import list_inputs
 from tasks.storage.store import open_storage
 
 DAY = date(2025, 3, 18)
@@ -664,8 +664,8 @@ def test_nightly_chains_collect_and_process(prefect_harness, tmp_path: Path) -> 
 
 
 def test_the_seen_index_and_canonical_url_share_one_normalisation() -> None:
-    from tasks.normalise.fields import canonical_url
     from tasks.collect.rawzone import url_key
+    from tasks.normalise.fields import canonical_url
 
     spellings = [
         "https://News.Example.com:443/2025/03/18/story.html?utm_source=x#comments",

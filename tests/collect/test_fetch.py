@@ -1,4 +1,5 @@
-"""tasks.collect.fetch pieces that need no server: the SSRF address policy, Retry-After, settings."""
+"""tasks.collect.fetch pieces that need no server: the SSRF address policy, Retry-After,
+settings."""
 
 from __future__ import annotations
 

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from tasks.normalise import fields as normalise
 from tasks.extract.record import extract_record
+from tasks.normalise import fields as normalise
 from tasks.records import ExtractOptions, Failure, RawRecord
 
 OPTIONS = ExtractOptions(crawl_date=date(2025, 3, 18), pipeline_version="test", schema_version=1)

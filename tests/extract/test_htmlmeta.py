@@ -1,4 +1,5 @@
-"""tasks.extract.htmlmeta: metadata read from the parsed page (real pages and hand-written markup)."""
+"""tasks.extract.htmlmeta: metadata read from the parsed page (real pages and hand-written
+markup)."""
 
 from __future__ import annotations
 

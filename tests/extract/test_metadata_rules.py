@@ -10,12 +10,12 @@ import pyarrow.parquet as pq
 import pytest
 import trafilatura
 
-from tasks.extract.record import extract_record
 from tasks.extract.htmlmeta import author_links, read_page_meta
-from tasks.normalise.fields import clean_title, names_person, pick_title, split_authors, split_tags
-from tasks.records import ExtractOptions, RawRecord
+from tasks.extract.record import extract_record
 from tasks.extract.textclean import clean_text
+from tasks.normalise.fields import clean_title, names_person, pick_title, split_authors, split_tags
 from tasks.process.write import articles_table
+from tasks.records import ExtractOptions, RawRecord
 
 ROOT = Path(__file__).resolve().parent.parent
 OPTIONS = ExtractOptions(crawl_date=date(2025, 3, 18), pipeline_version="test", schema_version=1)

@@ -1,4 +1,5 @@
-"""tasks.extract.pagemeta gives what trafilatura's own extract_metadata gives, minus the steps we skip.
+"""tasks.extract.pagemeta gives what trafilatura's own extract_metadata gives, minus the steps
+we skip.
 
 Runs over all 181 ScrapingHub benchmark pages bundled in benchmarks/data (MIT licence):
 a trafilatura upgrade that changes its metadata steps fails here instead of silently

@@ -13,12 +13,12 @@ import trafilatura
 from conftest import DATA
 
 from tasks.extract.blocks import BLOCK_FEATURES, block_features
-from tasks.extract.record import extract_record
 from tasks.extract.pagetype import PAGE_TYPES, ROUTER_FEATURES, classify, router_model
-from tasks.process.pipeline import extract_options
-from tasks.records import RawRecord
+from tasks.extract.record import extract_record
 from tasks.extract.selection import block_model, seed_extraction, select_text, selected_text
 from tasks.extract.treemodel import MODELS, load_model, models_version
+from tasks.process.pipeline import extract_options
+from tasks.records import RawRecord
 
 WCXB = DATA / "wcxb"
 ROUTED = json.loads((WCXB / "pages.json").read_text(encoding="utf-8"))

@@ -11,8 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import DEMO_RAW, SAMPLE_TXT
 
-from tasks.process.backfill_plan import date_range, plan_dates
 from tasks.collect.rawzone import partition_dir
+from tasks.process.backfill_plan import date_range, plan_dates
 
 DAYS = [date(2025, 3, 17), date(2025, 3, 18), date(2025, 3, 19)]
 

@@ -19,8 +19,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from tasks.ingest.load import WarcFilter, iter_records
-from tasks.records import Failure, RawRecord
 from tasks.process.write import INVALID_UTF8_NOTE, RunContext, articles_table, quarantine_table
+from tasks.records import Failure, RawRecord
 
 PAGE = (DATA / "html" / "echolive-boilerplate.html").read_text(encoding="utf-8")
 # Valid ISO 8601 whose UTC form is outside datetime's range: parsing works, astimezone fails.

@@ -94,8 +94,8 @@ def test_dask_workers_read_their_batches_from_s3_themselves(prefect_harness, s3,
     from test_incremental import make_raw, tables, write_warc
 
     from flows.process import process_flow
-    from tasks.process.pipeline import ProcessConfig
     from tasks.inspect.read import read_committed
+    from tasks.process.pipeline import ProcessConfig
 
     raw = make_raw(tmp_path / "raw")
     write_warc(raw / "big.warc.gz", range(400, 440), gz=True)

@@ -26,8 +26,8 @@ from tasks.ingest.load import list_inputs
 from tasks.process.options import check_doc_timeout, parse_crawl_date
 from tasks.process.pipeline import EXTRACT_HANDLER, ProcessConfig, extract_options
 from tasks.process.pool import WorkerPool, default_worker_memory_mb, total_memory_mb
-from tasks.records import Failure, RawRecord
 from tasks.process.write import EmptyPartitionRefused
+from tasks.records import Failure, RawRecord
 
 DAY = date(2025, 3, 18)
 NEWSFLOW = str(Path(sys.executable).with_name("newsflow"))

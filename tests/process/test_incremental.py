@@ -24,8 +24,8 @@ from conftest import REPO, run_local
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from tasks.process.pieces import DONE, PIECES
 from tasks.inspect.read import read_committed
+from tasks.process.pieces import DONE, PIECES
 from tasks.storage.store import open_storage
 
 DAY = date(2025, 3, 18)

@@ -16,7 +16,6 @@ import pytest
 
 from schemas import ARTICLES_FILE_SCHEMA, PARTITIONING
 from tasks.process import write
-from tasks.records import Failure
 from tasks.process.write import (
     AccountingError,
     RunContext,
@@ -27,6 +26,7 @@ from tasks.process.write import (
     remove_stale_staging,
     write_staged_batch,
 )
+from tasks.records import Failure
 
 DAY = date(2025, 3, 18)
 

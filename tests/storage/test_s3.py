@@ -28,7 +28,6 @@ from test_write import failure, row
 
 from tasks.inspect.read import committed_files, duckdb_connect, polars_storage_options
 from tasks.process.run_report import summary_markdown
-from tasks.storage.store import MANIFEST_NAME, S3Options, StorageError, open_storage
 from tasks.process.write import (
     RunContext,
     articles_table,
@@ -36,6 +35,7 @@ from tasks.process.write import (
     remove_staging,
     write_staged_batch,
 )
+from tasks.storage.store import MANIFEST_NAME, S3Options, StorageError, open_storage
 
 HTML = "text/html"
 

@@ -24,7 +24,8 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent  # shared helpers (this folder) for child processes
+REPO = TESTS.parent
 
 
 def _hypothesis_profiles() -> None:
@@ -125,3 +126,16 @@ def backend(request, tmp_path):
     if request.param == "local":
         return LocalBackend(tmp_path / "out")
     return request.getfixturevalue("s3")
+
+
+SAMPLE_BOILERPLATE = (
+    "Cookie Policy",
+    "Privacy Policy",
+    "Brand Safety",
+    "Examiner Echo Group Limited",
+    "More in this section",
+    "Picture: AP Photo",
+    "(Efrem Lukatsky/AP)",
+    "(Russian Defence Ministry Press Service/AP)",
+    "Reuters and Associated Press",
+)

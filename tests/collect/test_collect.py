@@ -8,7 +8,6 @@ and what `process` makes of them.
 
 from __future__ import annotations
 
-import gzip
 import json
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pyarrow.dataset as ds
 import pytest
+from benchpages import page
 from conftest import REPO, run_local
 from fastwarc.warc import ArchiveIterator as FastIterator
 from fastwarc.warc import WarcRecordType
@@ -41,20 +41,9 @@ from tasks.ingest.load import list_inputs
 from tasks.storage.store import open_storage
 
 DAY = date(2025, 3, 18)
-PAGES = REPO / "benchmarks" / "data" / "scrapinghub" / "html"
 MIN_DELAY = 0.3
 CRAWL_DELAY = 1.0  # robots.txt of news-a
 RETRY_AFTER = 1
-
-
-def page(n: int) -> bytes:
-    """A real news page from the ScrapingHub benchmark (canonical links renamed, so every
-    page keeps the URL it was served under)."""
-    files = sorted(PAGES.glob("*.html.gz"))
-    html = gzip.decompress(files[n].read_bytes())
-    return html.replace(b'rel="canonical"', b'rel="x-canonical"').replace(
-        b'property="og:url"', b'property="x-og:url"'
-    )
 
 
 class Web:

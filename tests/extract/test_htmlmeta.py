@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import gzip
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import trafilatura
+from conftest import DATA
 from lxml import etree, html
 
 from tasks.extract.htmlmeta import PageMeta, parse_datetime, parse_datetime_offset, read_page_meta
 from tasks.normalise.fields import split_authors
 
-HTML_DIR = Path(__file__).resolve().parent / "data" / "html"
+HTML_DIR = DATA / "html"
 NOW = datetime(2025, 3, 20, 12, 0, tzinfo=UTC)
 URL = "https://www.echolive.ie/news/arid-41234567.html"
 

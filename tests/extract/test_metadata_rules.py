@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import gzip
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 import trafilatura
+from conftest import REPO
 
 from tasks.extract.htmlmeta import author_links, read_page_meta
 from tasks.extract.record import extract_record
@@ -17,7 +17,6 @@ from tasks.normalise.fields import clean_title, names_person, pick_title, split_
 from tasks.process.write import articles_table
 from tasks.records import ExtractOptions, RawRecord
 
-ROOT = Path(__file__).resolve().parent.parent
 OPTIONS = ExtractOptions(crawl_date=date(2025, 3, 18), pipeline_version="test", schema_version=1)
 
 # ------------------------------------------------------------------------------ titles
@@ -139,7 +138,7 @@ def test_declared_title_order():
 
 
 def test_korean_demo_page_gets_its_headline_not_the_logo():
-    html = gzip.decompress((ROOT / "infra/demo/raw/0ec95c7261d1.html.gz").read_bytes())
+    html = gzip.decompress((REPO / "infra/demo/raw/0ec95c7261d1.html.gz").read_bytes())
     record = RawRecord("demo", "html", "html", html, url="http://www.entermedia.co.kr/news")
     row = extract_record(record, OPTIONS)
     assert isinstance(row, dict)

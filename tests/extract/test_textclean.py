@@ -16,7 +16,7 @@ import textwrap
 import time
 
 import pytest
-from conftest import DATA, REPO, SAMPLE_TXT
+from conftest import DATA, REPO, SAMPLE_BOILERPLATE, SAMPLE_TXT
 
 from tasks.extract.textclean import CleanText, _stoplist, clean_text
 
@@ -74,17 +74,6 @@ def sample() -> CleanText:
 
 
 # What the issue says must not be in the sample's text (tests/process/test_process.py reuses it).
-SAMPLE_BOILERPLATE = (
-    "Cookie Policy",
-    "Privacy Policy",
-    "Brand Safety",
-    "Examiner Echo Group Limited",
-    "More in this section",
-    "Picture: AP Photo",
-    "(Efrem Lukatsky/AP)",
-    "(Russian Defence Ministry Press Service/AP)",
-    "Reuters and Associated Press",
-)
 
 
 def test_sample_drops_boilerplate(sample: CleanText) -> None:

@@ -167,7 +167,7 @@ def analysts_recipe_on_s3(s3):
     """docs/analysts.md's "Only committed files (and S3)" recipe, run as docs/s3.md says:
     the same code with the S3 filesystem line (the recipes are shared, not copied)."""
     import pyarrow.fs as pafs
-    from test_analysts_docs import DOC, python_blocks
+    from analyst_data import DOC, python_blocks
 
     [recipe] = [b for b in python_blocks(DOC.read_text()) if "def committed_files(fs" in b]
     local = "fs, base = pafs.LocalFileSystem(), os.path.abspath(root)"

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow.dataset as ds
+from benchpages import page
 from conftest import run_local
-from test_collect import page
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 

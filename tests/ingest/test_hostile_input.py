@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from conftest import DATA, run_local
-from test_process import DAY, articles, assert_accounts_close, quarantine
+from runs import DAY, articles, assert_accounts_close, quarantine
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 

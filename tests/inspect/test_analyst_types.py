@@ -4,8 +4,7 @@ as lists, with the options docs/analysts.md gives; and the surprises those optio
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Any
+from datetime import date
 
 import duckdb
 import pandas as pd
@@ -13,78 +12,16 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
+from analyst_data import (
+    assert_analyst_types,
+)
 
-from schemas import ARTICLES_SCHEMA, PARTITIONING
+from schemas import PARTITIONING
 
 # DuckDB 1.5's .df() calls a pandas API that pandas 3.1 deprecates
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")
 
 UTC_US = pa.timestamp("us", tz="UTC")
-TIMESTAMPS = ("published_at", "modified_at", "fetched_at")
-LISTS = ("authors", "tags")
-
-
-def _assert_pandas(df: pd.DataFrame) -> None:
-    assert all(type(v) is date for v in df["crawl_date"]), df["crawl_date"].dtype
-    for column in TIMESTAMPS:
-        assert str(df[column].dt.tz) == "UTC", (column, df[column].dtype)
-    published = df["published_at"].dropna()
-    assert len(published) and all(t.utcoffset() == timedelta(0) for t in published)
-    for column in LISTS:
-        values = df[column].dropna()
-        assert len(values) and all(isinstance(v, list) for v in values), df[column].dtype
-        assert all(isinstance(item, str) for v in values for item in v)
-    assert any(len(v) for v in df["authors"].dropna())  # not only empty lists
-
-
-def _assert_polars(df: pl.DataFrame) -> None:
-    schema = df.schema
-    assert schema["crawl_date"] == pl.Date
-    for column in TIMESTAMPS:
-        assert schema[column] == pl.Datetime("us", "UTC"), column
-    for column in LISTS:
-        assert schema[column] == pl.List(pl.String), column
-    assert schema["simhash"] == pl.UInt64
-
-
-def _assert_arrow(table: pa.Table) -> None:
-    for name in ("crawl_date", *TIMESTAMPS, *LISTS, "simhash", "word_count"):
-        assert table.schema.field(name).type == ARTICLES_SCHEMA.field(name).type, name
-
-
-def _assert_duckdb(relation: duckdb.DuckDBPyRelation) -> None:
-    types = dict(zip(relation.columns, map(str, relation.types), strict=True))
-    assert types["crawl_date"] == "DATE"
-    for column in TIMESTAMPS:
-        assert types[column] == "TIMESTAMP WITH TIME ZONE", column
-    for column in LISTS:
-        assert types[column] == "VARCHAR[]", column
-    assert types["simhash"] == "UBIGINT"
-    _assert_pandas_from_duckdb(relation.df())
-
-
-def _assert_pandas_from_duckdb(df: pd.DataFrame) -> None:
-    # DuckDB hands pandas NumPy dtypes: a DATE is a datetime64 at midnight, lists are lists
-    assert str(df["crawl_date"].dtype).startswith("datetime64"), df["crawl_date"].dtype
-    for column in TIMESTAMPS:
-        assert str(df[column].dt.tz) in ("UTC", "Etc/UTC"), (column, df[column].dtype)
-
-
-def assert_analyst_types(articles: Any) -> list[date]:
-    """Check the types of whatever a recipe produced; returns its crawl dates."""
-    if isinstance(articles, pd.DataFrame):
-        _assert_pandas(articles)
-        return sorted(set(articles["crawl_date"]))
-    if isinstance(articles, pl.DataFrame):
-        _assert_polars(articles)
-        return sorted(set(articles["crawl_date"].to_list()))
-    if isinstance(articles, pa.Table):
-        _assert_arrow(articles)
-        return sorted(set(articles.column("crawl_date").to_pylist()))
-    if isinstance(articles, duckdb.DuckDBPyRelation):
-        _assert_duckdb(articles)
-        return sorted(r[0] for r in articles.aggregate("crawl_date", "crawl_date").fetchall())
-    raise TypeError(f"no type check for {type(articles).__name__}")
 
 
 # --- each tool, with the documented options ----------------------------------------------

@@ -8,23 +8,14 @@ test data. Spark's block is the only one not run (no JVM here). Whenever a block
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
-from conftest import REPO
-from test_analyst_types import assert_analyst_types
+from analyst_data import DOC, assert_analyst_types, python_blocks
 
 from schemas import ARTICLES_SCHEMA_VERSION
 
-DOC = REPO / "docs" / "analysts.md"
-FENCE = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
-
 pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword")  # DuckDB vs pandas 3.1
-
-
-def python_blocks(text: str) -> list[str]:
-    return FENCE.findall(text)
 
 
 def test_doc_has_the_recipes_the_issue_asks_for() -> None:

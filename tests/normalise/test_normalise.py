@@ -7,10 +7,10 @@ import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import trafilatura
+from conftest import DATA, REPO
 
 from tasks.normalise.fields import (
     TRACKING_PARAMS,
@@ -30,7 +30,6 @@ from tasks.normalise.fields import (
     word_count,
 )
 
-DATA = Path(__file__).resolve().parent / "data"
 ECHOLIVE_TEXT = (DATA / "text" / "echolive-trump-putin.txt").read_text(encoding="utf-8")
 NOW = datetime(2025, 7, 20, 12, 0, tzinfo=UTC)
 
@@ -481,7 +480,7 @@ def test_simhash_is_stable_across_processes():
         capture_output=True,
         text=True,
         check=True,
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=REPO,
         env={"PYTHONHASHSEED": "12345", "PATH": ""},
     )
     assert int(other.stdout) == 11882883139937727783

@@ -5,7 +5,6 @@ on local disk and on S3."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -13,8 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import REPO, run_local
-from test_process import assert_accounts_close
-from test_write import DAY, commit, row
+from runs import DAY, assert_accounts_close, commit, row, write_site_inputs
 
 from tasks.normalise import fields as normalise
 from tasks.normalise.siteboiler import (
@@ -37,7 +35,6 @@ from site_corpus import (  # noqa: E402
     SitePage,
     build_site,
     site_articles,
-    write_jsonl,
 )
 
 SITE = "example.com"
@@ -231,16 +228,6 @@ def test_site_template_blocks_go_and_article_paragraphs_stay(site_pages, kind) -
         kept = set(text.split("\n\n"))
         body = [line.strip() for line in p.truth.splitlines() if len(line.split()) > 12]
         assert sum(line in kept for line in body) >= 0.9 * len(body)
-
-
-def write_site_inputs(raw: Path, site_pages: list[SitePage]) -> None:
-    raw.mkdir(parents=True)
-    write_jsonl(raw / "site-html.jsonl", site_pages[:3], "html")
-    write_jsonl(raw / "site-text.jsonl", site_pages[3:], "text")
-    lonely = site_pages[0]
-    with open(raw / "zz-lonely.jsonl", "w", encoding="utf-8") as sink:
-        url = "https://lonely.example.org/only-page"
-        sink.write(json.dumps({"url": url, "text": lonely.dump}) + "\n")
 
 
 def _sorted_rows(table: pa.Table) -> list[dict]:

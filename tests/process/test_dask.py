@@ -65,7 +65,8 @@ def test_site_boilerplate_on_dask_gives_the_rows_of_the_local_runner(
 ) -> None:
     # the side tables of paragraph keys are written in the Dask workers; the commit pass
     # in the driver must come to the same rows as a local run with other batch sizes
-    from test_siteboiler import NEWSLETTER, build_site, site_articles, write_site_inputs
+    from runs import write_site_inputs
+    from site_corpus import NEWSLETTER, build_site, site_articles
 
     from flows.process import process_flow
     from tasks.process.pipeline import ProcessConfig
@@ -91,7 +92,7 @@ def test_dask_workers_read_their_batches_from_s3_themselves(prefect_harness, s3,
     reads its own byte spans from S3 (the driver never holds a record)."""
     import dask
     from distributed import LocalCluster
-    from test_incremental import make_raw, tables, write_warc
+    from runs import make_raw, tables, write_warc
 
     from flows.process import process_flow
     from tasks.inspect.read import read_committed

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DEMO_RAW, REPO, run_local
-from test_process import BOILERPLATE_HTML, assert_accounts_close, quarantine
+from runs import BOILERPLATE_HTML, assert_accounts_close, quarantine
 from typer.testing import CliRunner
 
 from flows.cli import app
@@ -418,13 +418,13 @@ def test_the_flows_refuse_an_empty_run_and_loose_options_unless_told(
 def test_abort_stops_a_running_batch_at_once() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from test_pool import _record
+    from runs import raw_record
 
     from tasks.process.pool import PoolClosed
 
     pool = WorkerPool(1, "test_pool:behave", "ctx", doc_timeout=300)
     with ThreadPoolExecutor(1) as threads:
-        running = threads.submit(pool.run_batch, [_record("ok"), _record("hang")])
+        running = threads.submit(pool.run_batch, [raw_record("ok"), raw_record("hang")])
         time.sleep(1.0)
         started = time.monotonic()
         pool.abort()
@@ -432,4 +432,4 @@ def test_abort_stops_a_running_batch_at_once() -> None:
             running.result(timeout=30)
         assert time.monotonic() - started < 10  # not the 300 s document limit
     with pytest.raises(PoolClosed):
-        pool.run_batch([_record("ok")])
+        pool.run_batch([raw_record("ok")])

@@ -8,90 +8,23 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import os
-import random
 import shutil
 import signal
 import subprocess
 import time
-from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 from conftest import REPO, run_local
+from runs import DAY, make_raw, page, tables, write_warc
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from tasks.inspect.read import read_committed
 from tasks.process.pieces import DONE, PIECES
 from tasks.storage.store import open_storage
 
-DAY = date(2025, 3, 18)
 NEWSFLOW = str(REPO / ".venv" / "bin" / "newsflow")
-WORDS = [
-    "harbour",
-    "council",
-    "budget",
-    "river",
-    "school",
-    "train",
-    "market",
-    "storm",
-    "vote",
-    "bridge",
-]
-
-
-def page(n: int, seed: int = 0) -> str:
-    rng = random.Random(n * 1000 + seed)
-    paragraphs = "".join(
-        "<p>" + " ".join(rng.choice(WORDS) for _ in range(40)) + f" {n}.</p>" for _ in range(4)
-    )
-    return f"<html><body><article><h1>Story {n}</h1>{paragraphs}</article></body></html>"
-
-
-def write_warc(path: Path, numbers: range, gz: bool) -> None:
-    with path.open("wb") as sink:
-        writer = WARCWriter(sink, gzip=gz)
-        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "test"}))
-        for n in numbers:
-            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], "HTTP/1.1")
-            writer.write_record(
-                writer.create_warc_record(
-                    f"https://warc.example/{n}",
-                    "response",
-                    payload=io.BytesIO(page(n).encode()),
-                    http_headers=http,
-                    warc_headers_dict={"WARC-Date": "2025-03-18T10:00:00Z"},
-                )
-            )
-
-
-def make_raw(raw: Path, pages: int = 12) -> Path:
-    """Single pages, a JSONL with a duplicate and a bad line, both kinds of WARC, an empty
-    page (quarantined)."""
-    raw.mkdir(parents=True)
-    for n in range(pages):
-        (raw / f"page-{n:02d}.html").write_text(page(n))
-    lines = [json.dumps({"url": f"https://j.example/{n}", "html": page(100 + n)}) for n in range(6)]
-    lines += [lines[0], "{not json"]
-    (raw / "feed.jsonl").write_text("\n".join(lines) + "\n")
-    write_warc(raw / "crawl.warc.gz", range(200, 215), gz=True)
-    write_warc(raw / "crawl-plain.warc", range(300, 310), gz=False)
-    (raw / "empty.html").write_text("")
-    return raw
-
-
-def tables(location: str | Path, record: dict[str, Any], s3=None) -> dict[str, list[dict]]:
-    """Both committed tables as rows; quarantine's run_id checked to be the run's own."""
-    articles = read_committed(str(location), "articles", [DAY], s3=s3).to_pylist()
-    quarantine = read_committed(str(location), "quarantine", [DAY], s3=s3).to_pylist()
-    assert {row.pop("run_id") for row in quarantine} <= {record["run_id"]}
-    c = record["counts"]
-    assert c["records_in"] == c["articles"] + c["quarantined"] + c["duplicates"]
-    return {"articles": articles, "quarantine": quarantine}
 
 
 SMALL = {"batch_size": 3, "batch_bytes": 6_000, "workers": 2}  # WARCs split into spans

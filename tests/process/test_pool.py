@@ -6,14 +6,10 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from runs import raw_record
+
 from tasks.process.pool import WorkerPool
 from tasks.records import Failure, RawRecord
-
-
-def _record(name: str) -> RawRecord:
-    return RawRecord(
-        source_uri=name, input_format="html", content_kind="html", content=name.encode()
-    )
 
 
 def behave(record: RawRecord, context: object) -> object:
@@ -30,7 +26,7 @@ def behave(record: RawRecord, context: object) -> object:
 def test_results_come_back_in_order_with_context() -> None:
     with WorkerPool(2, behave, "ctx", doc_timeout=30) as pool:
         names = [f"doc-{i}" for i in range(50)]
-        results = pool.run_batch([_record(n) for n in names])
+        results = pool.run_batch([raw_record(n) for n in names])
     assert [r[0] for r in results] == names
     assert {r[2] for r in results} == {"ctx"}
 
@@ -38,11 +34,13 @@ def test_results_come_back_in_order_with_context() -> None:
 def test_runaway_document_is_killed_and_the_batch_goes_on() -> None:
     with WorkerPool(1, behave, None, doc_timeout=1.5) as pool:
         started = time.monotonic()
-        results = pool.run_batch([_record("a"), _record("hang-1"), _record("b"), _record("c")])
+        results = pool.run_batch(
+            [raw_record("a"), raw_record("hang-1"), raw_record("b"), raw_record("c")]
+        )
         elapsed = time.monotonic() - started
         assert pool.replaced == 1
         # the pool is still usable after the kill
-        assert pool.run_batch([_record("d")])[0][0] == "d"
+        assert pool.run_batch([raw_record("d")])[0][0] == "d"
     assert [r[0] for r in results if not isinstance(r, Failure)] == ["a", "b", "c"]
     failure = results[1]
     assert isinstance(failure, Failure)
@@ -65,7 +63,7 @@ def test_runaway_document_is_killed_and_the_batch_goes_on() -> None:
 
 def test_a_worker_that_dies_becomes_one_failure() -> None:
     with WorkerPool(1, behave, None, doc_timeout=30) as pool:
-        results = pool.run_batch([_record("a"), _record("crash-now"), _record("b")])
+        results = pool.run_batch([raw_record("a"), raw_record("crash-now"), raw_record("b")])
     assert results[0][0] == "a" and results[2][0] == "b"
     assert isinstance(results[1], Failure)
     assert results[1].error_type == "worker_crashed"
@@ -74,7 +72,7 @@ def test_a_worker_that_dies_becomes_one_failure() -> None:
 
 def test_run_batch_is_thread_safe_and_uses_every_worker() -> None:
     with WorkerPool(2, behave, None, doc_timeout=30) as pool, ThreadPoolExecutor(4) as threads:
-        batches = [[_record(f"b{b}-{i}") for i in range(20)] for b in range(8)]
+        batches = [[raw_record(f"b{b}-{i}") for i in range(20)] for b in range(8)]
         outputs = list(threads.map(pool.run_batch, batches))
     for batch, results in zip(batches, outputs, strict=True):
         assert [r[0] for r in results] == [rec.source_uri for rec in batch]
@@ -83,6 +81,6 @@ def test_run_batch_is_thread_safe_and_uses_every_worker() -> None:
 
 def test_workers_are_recycled_after_their_quota() -> None:
     with WorkerPool(1, behave, None, doc_timeout=30, max_docs_per_worker=5) as pool:
-        first = pool.run_batch([_record(f"x{i}") for i in range(5)])
-        second = pool.run_batch([_record("y")])
+        first = pool.run_batch([raw_record(f"x{i}") for i in range(5)])
+        second = pool.run_batch([raw_record("y")])
     assert first[0][1] != second[0][1]

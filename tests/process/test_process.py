@@ -7,66 +7,18 @@ plain thread pool; tests/flows/test_flow.py runs it under Prefect.
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import shutil
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
-from conftest import DATA, DEMO_RAW, SAMPLE_TXT, run_local
-from test_textclean import SAMPLE_BOILERPLATE
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
+from conftest import DATA, DEMO_RAW, SAMPLE_BOILERPLATE, SAMPLE_TXT, run_local
+from runs import BOILERPLATE_HTML, DAY, articles, assert_accounts_close, quarantine, warc_bytes
 
 from schemas import ARTICLES_FILE_SCHEMA, PARTITIONING
 from tasks.process import write
-
-DAY = date(2025, 3, 18)
-BOILERPLATE_HTML = DATA / "html" / "echolive-boilerplate.html"
-
-
-def articles(out: Path, day: date = DAY) -> list[dict]:
-    dataset = ds.dataset(out / "articles", format="parquet", partitioning=PARTITIONING)
-    return dataset.to_table(filter=ds.field("crawl_date") == day).to_pylist()
-
-
-def quarantine(out: Path, day: date = DAY) -> list[dict]:
-    root = out / "quarantine"
-    if not root.exists():
-        return []
-    dataset = ds.dataset(root, format="parquet", partitioning=PARTITIONING)
-    return dataset.to_table(filter=ds.field("crawl_date") == day).to_pylist()
-
-
-def assert_accounts_close(record: dict) -> None:
-    c = record["counts"]
-    assert c["records_in"] == c["articles"] + c["quarantined"] + c["duplicates"], c
-
-
-def warc_bytes(records: list[tuple[str, str, bytes, str]]) -> bytes:
-    """(warc type, url, body, content type) records as a gzipped WARC."""
-    sink = io.BytesIO()
-    writer = WARCWriter(sink, gzip=True)
-    for kind, url, body, content_type in records:
-        if kind == "response":
-            headers = StatusAndHeaders(
-                "200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1"
-            )
-            rec = writer.create_warc_record(
-                url,
-                "response",
-                payload=io.BytesIO(body),
-                http_headers=headers,
-                warc_headers_dict={"WARC-Date": "2025-03-18T06:30:00Z"},
-            )
-        else:
-            rec = writer.create_warc_record(url, kind, payload=io.BytesIO(body))
-        writer.write_record(rec)
-    return sink.getvalue()
-
 
 # --- the sample article and the HTML page with boilerplate -------------------------------
 

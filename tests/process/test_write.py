@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
 import textwrap
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
+from conftest import REPO, TESTS
+from runs import DAY, commit, ctx_for, failure, row
 
 from schemas import ARTICLES_FILE_SCHEMA, PARTITIONING
 from tasks.process import write
 from tasks.process.write import (
     AccountingError,
-    RunContext,
     articles_table,
     commit_partitions,
     publish_directory,
@@ -26,60 +25,6 @@ from tasks.process.write import (
     remove_stale_staging,
     write_staged_batch,
 )
-from tasks.records import Failure
-
-DAY = date(2025, 3, 18)
-
-
-def row(n: int, text: str | None = None, domain: str = "example.com") -> dict:
-    body = text or f"article number {n} " * 20
-    return {
-        "article_id": f"id-{n:05d}",
-        "url": f"https://{domain}/a/{n}",
-        "canonical_url": f"https://{domain}/a/{n}",
-        "source_domain": domain,
-        "site_name": "Example",
-        "title": f"Title {n}",
-        "description": None,
-        "authors": ["Jane Doe"],
-        "published_at": datetime(2025, 3, 17, n % 24, tzinfo=UTC),
-        "modified_at": None,
-        "published_at_source": "meta",
-        "language": "en",
-        "section": None,
-        "tags": [],
-        "text": body,
-        "page_type": "article",
-        "word_count": len(body.split()),
-        "content_hash": hashlib.blake2b(body.encode(), digest_size=16).hexdigest(),
-        "simhash": n,
-        "fetched_at": datetime(2025, 3, 18, 6, tzinfo=UTC),
-        "source_uri": f"raw/file.warc.gz#offset={n}",
-        "input_format": "warc",
-        "charset": "utf-8",
-        "charset_source": "http",
-        "crawl_date": DAY,
-        "pipeline_version": "test",
-        "schema_version": 2,
-    }
-
-
-def failure(n: int) -> Failure:
-    return Failure(f"raw/bad-{n}", "html", "decode", "binary", "looks like a PNG image", None, 10)
-
-
-def ctx_for(out: Path, run_id: str) -> RunContext:
-    return RunContext(output=out, crawl_date=DAY, run_id=run_id, pipeline_version="test")
-
-
-def commit(out: Path, run_id: str, batches: list[tuple[list[dict], list[Failure]]]):
-    ctx = ctx_for(out, run_id)
-    for number, (rows, failures) in enumerate(batches):
-        table, unwritable = articles_table(rows)
-        assert unwritable == []
-        write_staged_batch(ctx, number, table, failures)
-    total = sum(len(r) + len(f) for r, f in batches)
-    return ctx, commit_partitions(ctx, total)
 
 
 def partition_ids(out: Path) -> list[str]:
@@ -170,8 +115,8 @@ def test_sigkill_in_the_middle_of_a_commit_then_rerun(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
         import os, signal, sys
-        sys.path[:0] = {[str(Path(__file__).parent), str(Path(__file__).parent.parent)]!r}
-        from test_write import commit, row
+        sys.path[:0] = {[str(TESTS), str(REPO)]!r}
+        from runs import commit, row
         from tasks.process import write
         real = write._write_file
         def kill_mid_write(table, path, compression):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pyarrow as pa
+from conftest import REPO
 
 from schemas import ARTICLES_SCHEMA, QUARANTINE_SCHEMA
 
-DICTIONARY = Path(__file__).resolve().parent.parent / "docs" / "data-dictionary.md"
+DICTIONARY = REPO / "docs" / "data-dictionary.md"
 
 
 def documented_columns(table: str) -> list[tuple[str, str, bool]]:

@@ -21,10 +21,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
-from conftest import DEMO_RAW, REPO, SAMPLE_TXT, run_local
+from conftest import DEMO_RAW, REPO, SAMPLE_TXT, TESTS, run_local
+from runs import BOILERPLATE_HTML, DAY, assert_accounts_close, failure, row, warc_bytes
 from s3harness import SECRET_KEY, Fault
-from test_process import BOILERPLATE_HTML, DAY, assert_accounts_close, warc_bytes
-from test_write import failure, row
 
 from tasks.inspect.read import committed_files, duckdb_connect, polars_storage_options
 from tasks.process.run_report import summary_markdown
@@ -290,7 +289,7 @@ def test_sigkill_mid_commit_then_rerun_gives_one_clean_generation(s3, method, af
     store = s3.store
     commit_partitions(stage(store, "old", range(10)), 10)
     script = _KILLER.format(
-        paths=[str(Path(__file__).parent), str(REPO)],
+        paths=[str(Path(__file__).parent), str(TESTS), str(REPO)],
         method=method,
         after=after,
         location=s3.location,
@@ -321,7 +320,7 @@ def test_cleanup_command_removes_a_dead_commits_leftovers(s3) -> None:
     commit_partitions(old, 10)
     remove_staging(old)
     script = _KILLER.format(
-        paths=[str(Path(__file__).parent), str(REPO)],
+        paths=[str(Path(__file__).parent), str(TESTS), str(REPO)],
         method="copy",
         after=2,
         location=s3.location,

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import pytest
 from conftest import DEMO_RAW, REPO
+from runs import DAY
 from s3harness import ACCESS_KEY, SECRET_KEY, Fault, free_port
-from test_process import DAY
 
 from tasks.storage.store import StorageError
 

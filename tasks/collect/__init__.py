@@ -1,1 +1,1 @@
-"""Collect stage: see docs/architecture.md."""
+"""Collect: fetch the day's news politely into the raw zone as WARC."""

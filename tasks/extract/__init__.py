@@ -1,1 +1,1 @@
-"""Extract stage: see docs/architecture.md."""
+"""Extract: one raw record -> one article row or one Failure (one parse, metadata, text, type)."""

@@ -1,1 +1,1 @@
-"""Inspect stage: see docs/architecture.md."""
+"""Inspect: read committed output back (readers, `show`, `stats`)."""

@@ -1,1 +1,1 @@
-"""Normalise stage: see docs/architecture.md."""
+"""Normalise: field rules (URLs, titles, authors, dates, language, ids), site boilerplate."""

@@ -1,1 +1,1 @@
-"""Process stage: see docs/architecture.md."""
+"""Process: the driver of one crawl date: planning, killable workers, staging, atomic commit."""

@@ -44,9 +44,8 @@ from tasks.records import Failure, RawRecord
 Result = Any  # whatever `handler` returns for one record (an article row or a Failure)
 Handler = Callable[[RawRecord, Any], Result]
 
-_PRELOAD = [
-    "tasks.process.worker_init"
-]  # imported once in the forkserver, inherited by every worker
+# imported once in the forkserver, inherited by every worker
+_PRELOAD = ["tasks.process.worker_init"]
 
 # Default per-worker memory: 80 % of the machine's memory shared by the workers, at most
 # 2 GiB each (on top of the ~1.5 GB of address space, ~225 MB resident, a worker starts

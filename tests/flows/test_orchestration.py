@@ -54,7 +54,7 @@ def test_plan_skips_dates_committed_by_this_version_unless_forced(tmp_path: Path
     from conftest import run_local
 
     run_local(SAMPLE_TXT, tmp_path, day=DAYS[0])
-    version = __import__("tasks.process.pipeline").pipeline.pipeline_version()
+    version = __import__("tasks.process.pipeline").process.pipeline.pipeline_version()
     plans = {p.day: p for p in plan_dates(DAYS[:2], tmp_path, version)}
     assert not plans[DAYS[0]].run and "already committed" in plans[DAYS[0]].reason
     assert plans[DAYS[1]].run and plans[DAYS[1]].reason == "not committed"

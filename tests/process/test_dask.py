@@ -56,7 +56,9 @@ def test_a_date_processed_on_dask_gives_the_rows_of_the_local_runner(
     assert _rows(tmp_path / "dask") == _rows(tmp_path / "local")
     # the batches really ran in the Dask workers: each started its own extraction pool
     with Client(dask_cluster) as client:
-        pools = client.run(lambda: len(__import__("tasks.process.pipeline").pipeline._HERE_POOLS))
+        pools = client.run(
+            lambda: len(__import__("tasks.process.pipeline").process.pipeline._HERE_POOLS)
+        )
     assert sum(pools.values()) >= 1
 
 

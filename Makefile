@@ -33,7 +33,7 @@ test: $(STAMP)
 
 # The long fuzzing profile: hundreds of generated input folders through every loader.
 fuzz: $(STAMP)
-	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q tests/test_fuzz.py
+	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -q tests/ingest/test_fuzz.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

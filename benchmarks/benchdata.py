@@ -22,8 +22,8 @@ from corpus import pages as scrapinghub_pages  # noqa: E402
 from shingle_f1 import score as shingle_score  # noqa: E402
 from word_f1 import page_f1  # noqa: E402
 
-from tasks import normalise  # noqa: E402
-from tasks.decode import decode_bytes  # noqa: E402
+from tasks.ingest.decode import decode_bytes  # noqa: E402
+from tasks.normalise import fields as normalise  # noqa: E402
 
 WCXB = HERE / "data" / "wcxb-dev"
 CACHE = HERE / ".cache"

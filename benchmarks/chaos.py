@@ -20,7 +20,7 @@ Prints runs, kills and violations per backend; exits 1 if there is any violation
 
     .venv/bin/python benchmarks/chaos.py [--kills 20] [--backends local,s3] [--seed 1]
 
-tests/test_chaos.py runs a short version (a few kills per backend) in the test suite.
+tests/storage/test_chaos.py runs a short version (a few kills per backend) in the test suite.
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 import pyarrow as pa  # noqa: E402
 
-from tasks.read import read_committed  # noqa: E402
-from tasks.storage import MANIFEST_NAME, S3Options, Storage, open_storage  # noqa: E402
+from tasks.inspect.read import read_committed  # noqa: E402
+from tasks.storage.store import MANIFEST_NAME, S3Options, Storage, open_storage  # noqa: E402
 
 DAY = date(2025, 3, 18)
 DEMO_RAW = REPO / "infra" / "demo" / "raw"

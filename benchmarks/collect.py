@@ -2,7 +2,7 @@
 
 Starts N HTTP servers on 127.0.0.1 (one port = one host) in a separate process (so the
 servers do not share the crawler's GIL), each serving the ScrapingHub benchmark pages with an
-artificial latency per response. Then runs `tasks.collect.run_collect` over URL lists for 1,
+artificial latency per response. Then runs `tasks.collect.crawler.run_collect` over URL lists for 1,
 5, 10 and 20 hosts with the same pages per host and reports pages/s. Politeness is checked
 from the servers' own access logs: never two requests at once to one host, and at least the
 per-host delay between the end of one response and the next request.
@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from corpus import pages  # noqa: E402
 from sites import AccessLog, Site, body  # noqa: E402
 
-from tasks.collect import CollectConfig, Sources, run_collect  # noqa: E402
-from tasks.fetch import FetchSettings  # noqa: E402
+from tasks.collect.crawler import CollectConfig, Sources, run_collect  # noqa: E402
+from tasks.collect.fetch import FetchSettings  # noqa: E402
 
 DAY = date(2025, 3, 18)
 

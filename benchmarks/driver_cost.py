@@ -38,7 +38,7 @@ def io_counters():
 
 
 def main():
-    import tasks.pipeline as pipeline
+    import tasks.process.pipeline as pipeline
 
     marks = {}
     commit = pipeline.commit_partitions
@@ -84,8 +84,8 @@ if __name__ == "__main__":
 def plan_cost(warc: Path) -> dict:
     """The driver's whole share of work before extraction (list + plan), this tree only."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tasks.load import list_inputs
-    from tasks.pieces import plan_batches
+    from tasks.ingest.load import list_inputs
+    from tasks.process.pieces import plan_batches
 
     def io_counters() -> tuple[int, int]:
         fields = dict(line.split(": ") for line in Path("/proc/self/io").read_text().splitlines())

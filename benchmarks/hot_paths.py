@@ -22,9 +22,9 @@ sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402
 
-from tasks.decode import decode_bytes  # noqa: E402
-from tasks.htmlmeta import read_page_meta  # noqa: E402
-from tasks.normalise import detect_language, registered_domain, simhash64  # noqa: E402
+from tasks.extract.htmlmeta import read_page_meta  # noqa: E402
+from tasks.ingest.decode import decode_bytes  # noqa: E402
+from tasks.normalise.fields import detect_language, registered_domain, simhash64  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 TEXT = (DATA / "text" / "echolive-trump-putin.txt").read_text(encoding="utf-8")

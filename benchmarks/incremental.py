@@ -32,7 +32,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from ccnews_like import build  # noqa: E402
 
-from tasks.pipeline import ProcessConfig, run_local  # noqa: E402
+from tasks.process.pipeline import ProcessConfig, run_local  # noqa: E402
 
 DAY = date(2025, 3, 18)
 NEWSFLOW = Path(sys.executable).with_name("newsflow")

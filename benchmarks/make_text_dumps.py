@@ -17,7 +17,7 @@ benchmarks/data/scrapinghub (`--bench` for another copy).
 
     python benchmarks/make_text_dumps.py --score [ID ...]
 
-renders the pages (default: all 181) and scores `tasks.textclean.clean_text` on the dumps
+renders the pages (default: all 181) and scores `tasks.extract.textclean.clean_text` on the dumps
 with the benchmark's shingle metric, with and without a language hint, plus its speed.
 """
 
@@ -39,7 +39,7 @@ sys.path.insert(0, str(REPO))
 import corpus  # noqa: E402
 from shingle_f1 import page_scores, score  # noqa: E402
 
-from tasks.blocks import BLOCK_TAGS  # noqa: E402
+from tasks.extract.blocks import BLOCK_TAGS  # noqa: E402
 
 # Elements whose content a browser never renders as text.
 _DROP_TAGS = frozenset(
@@ -69,7 +69,7 @@ _DROP_TAGS = frozenset(
 )
 
 # Elements a browser lays out as their own block (a line break before and after): the
-# block model's list (tasks/blocks.py), where <br> splits blocks too; here <br> is a line
+# block model's list (tasks/extract/blocks.py), where <br> splits blocks too; here <br> is a line
 # break inside its block, and <legend> a line of its own.
 _BLOCK_TAGS = (BLOCK_TAGS - {"br"}) | {"legend"}
 
@@ -155,7 +155,7 @@ def _score(pages: list[corpus.Page]) -> None:
     """Print shingle P/R/F1 of `clean_text` on each page's dump, and the benchmark score."""
     import py3langid
 
-    from tasks.textclean import clean_text
+    from tasks.extract.textclean import clean_text
 
     rows = {"no language hint": [], "language hint (py3langid on the dump)": []}
     clean_text("warm-up: loads the English stoplist")
@@ -189,7 +189,9 @@ def main() -> None:
     parser.add_argument("--bench", type=Path, default=corpus.DATA, help="benchmark directory")
     parser.add_argument("--out", type=Path, default=REPO / "tests" / "data" / "text")
     parser.add_argument(
-        "--score", action="store_true", help="score tasks.textclean on the dumps, write nothing"
+        "--score",
+        action="store_true",
+        help="score tasks.extract.textclean on the dumps, write nothing",
     )
     args = parser.parse_args()
 

@@ -1,6 +1,6 @@
 """Title, author and publication-date quality of the pipeline's metadata on WCXB dev articles.
 
-Every article page of benchmarks/data/wcxb-dev goes through `tasks.extract.extract_record`
+Every article page of benchmarks/data/wcxb-dev goes through `tasks.extract.record.extract_record`
 (what the pipeline's workers do), in this process, and its `title`, `authors` and
 `published_at` are compared with the page's ground truth:
 
@@ -60,9 +60,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tasks.extract import extract_record  # noqa: E402
-from tasks.normalise import registered_domain  # noqa: E402
-from tasks.pipeline import extract_options  # noqa: E402
+from tasks.extract.record import extract_record  # noqa: E402
+from tasks.normalise.fields import registered_domain  # noqa: E402
+from tasks.process.pipeline import extract_options  # noqa: E402
 from tasks.records import ExtractOptions, RawRecord  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "data" / "wcxb-dev"

@@ -1,6 +1,6 @@
 """Orchestration overhead: the same crawl date through the deployed-style Prefect flow
 (a real `prefect server` on 127.0.0.1, every batch a tracked task run) and through the
-bare task functions (tasks.pipeline.run_local, no orchestrator), alternating, in one run.
+bare task functions (tasks.process.pipeline.run_local, no orchestrator), alternating, in one run.
 
     python benchmarks/orchestration.py --records 5000 --repeats 3 --batch-size 200
 
@@ -36,7 +36,7 @@ RUNNER = """
 import json, sys
 from datetime import date
 corpus, output, mode, workers, batch_size = sys.argv[1:6]
-from tasks.pipeline import ProcessConfig, run_local
+from tasks.process.pipeline import ProcessConfig, run_local
 config = ProcessConfig(input=corpus, crawl_date=date.fromisoformat("{day}"), output=output,
                        workers=int(workers), batch_size=int(batch_size))
 if mode == "prefect":

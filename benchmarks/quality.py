@@ -2,7 +2,7 @@
 jusText on ScrapingHub (181 articles, token-shingle F1) and WCXB dev (1,497 pages in 7
 page types, word F1 macro per page), in one table.
 
-newsflow's figures are out-of-fold: every page goes through `tasks.extract.extract_record`
+newsflow's figures are out-of-fold: every page goes through `tasks.extract.record.extract_record`
 (exactly what the pipeline's workers do) with the models of the fold that held its domain
 out (benchmarks/.cache/oof/*-fold<k>.json, written by benchmarks/train_extractor.py, which
 must have run first). Texts are taken with keep_non_articles on, so that text quality and
@@ -42,10 +42,10 @@ from benchdata import (  # noqa: E402
 )
 from trafilatura.readability_lxml import Document as ReadabilityDocument  # noqa: E402
 
-from tasks.extract import extract_record  # noqa: E402
-from tasks.pipeline import extract_options  # noqa: E402
+from tasks.extract.record import extract_record  # noqa: E402
+from tasks.extract.treemodel import models_from  # noqa: E402
+from tasks.process.pipeline import extract_options  # noqa: E402
 from tasks.records import ExtractOptions, RawRecord  # noqa: E402
-from tasks.treemodel import models_from  # noqa: E402
 
 OOF = CACHE / "oof"
 PAGE_TYPES = ("article", "service", "product", "collection", "forum", "listing", "documentation")

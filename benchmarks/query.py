@@ -4,7 +4,7 @@
 
 The dataset is synthesised row by row with the articles schema (no extraction: 150,000
 extractions would take hours and measure the extractor, not the layout) and written with
-the pipeline's own writer (tasks/write.py: staged batch, sort by source/published_at, row
+the pipeline's own writer (tasks/process/write.py: staged batch, sort by source/published_at, row
 groups of 2,000, zstd, manifest, atomic publish), so files and row groups are laid out
 exactly as a nightly run lays them out.
 
@@ -36,8 +36,8 @@ import pyarrow.dataset as ds
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from schemas import ARTICLES_FILE_SCHEMA, ARTICLES_SCHEMA_VERSION, PARTITIONING  # noqa: E402
-from tasks.normalise import article_id, content_hash  # noqa: E402
-from tasks.write import RunContext, commit_partitions, write_staged_batch  # noqa: E402
+from tasks.normalise.fields import article_id, content_hash  # noqa: E402
+from tasks.process.write import RunContext, commit_partitions, write_staged_batch  # noqa: E402
 
 FIRST_DATE = date(2025, 1, 1)
 LANGUAGES = {"en": 0.70, "de": 0.10, "fr": 0.08, "es": 0.06, "it": 0.03, "pt": 0.03}

@@ -5,7 +5,7 @@ stages N synthetic articles in batches of 200 (as the pipeline does), commits th
 commits it a second time (a rerun, which also deletes the first generation). Reports the
 median wall time of each step over --repeat rounds and the S3 requests per committed
 partition by operation, counted in the proxy. Also compares writing one final Parquet file
-with pyarrow's S3FileSystem against a local temp file + one boto3 PUT (what tasks/write.py
+with pyarrow's S3FileSystem against a local temp file + one boto3 PUT (what tasks/process/write.py
 does).
 
     .venv/bin/python benchmarks/s3_commit.py [--articles 5000] [--repeat 3]
@@ -30,15 +30,15 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 import pyarrow.parquet as pq  # noqa: E402
 from s3harness import ACCESS_KEY, SECRET_KEY, FaultProxy, SeaweedServer  # noqa: E402
 
-from tasks.read import arrow_filesystem  # noqa: E402
-from tasks.storage import S3Options, open_storage  # noqa: E402
-from tasks.write import (  # noqa: E402
+from tasks.inspect.read import arrow_filesystem  # noqa: E402
+from tasks.process.write import (  # noqa: E402
     RunContext,
     articles_table,
     commit_partitions,
     remove_staging,
     write_staged_batch,
 )
+from tasks.storage.store import S3Options, open_storage  # noqa: E402
 
 DAY = date(2025, 3, 18)
 BATCH = 200

@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import trafilatura  # noqa: E402
 from corpus import pages  # noqa: E402
 
-from tasks.blocks import page_blocks  # noqa: E402
-from tasks.pagetype import classify  # noqa: E402
-from tasks.selection import block_model, seed_extraction, select_text  # noqa: E402
+from tasks.extract.blocks import page_blocks  # noqa: E402
+from tasks.extract.pagetype import classify  # noqa: E402
+from tasks.extract.selection import block_model, seed_extraction, select_text  # noqa: E402
 
 
 def old_setting(tree, url):

@@ -1,6 +1,7 @@
-"""Site boilerplate removal (tasks/siteboiler.py): word F1 with and without it, and its cost.
+"""Site boilerplate removal (tasks/normalise/siteboiler.py): word F1 with and without it,
+and its cost.
 
-Every page goes through `tasks.extract.extract_record` (what the workers do); "with" then
+Every page goes through `tasks.extract.record.extract_record` (what the workers do); "with" then
 runs the commit pass's site step on all rows of the corpus together: the side tables
 (`paragraph_keys_table`), the plan (`SiteStats`) and `BoilerplatePlan.apply`. Scores are
 WCXB's word F1 (benchmarks/word_f1.py) and the ScrapingHub token-shingle F1.
@@ -35,17 +36,17 @@ from shingle_f1 import score  # noqa: E402
 from site_corpus import build_site, site_articles  # noqa: E402
 from word_f1 import word_f1  # noqa: E402
 
-from tasks.extract import extract_record  # noqa: E402
-from tasks.pipeline import extract_options  # noqa: E402
-from tasks.records import RawRecord  # noqa: E402
-from tasks.siteboiler import (  # noqa: E402
+from tasks.extract.record import extract_record  # noqa: E402
+from tasks.normalise.siteboiler import (  # noqa: E402
     MIN_PAGES,
     ApplyCounts,
     SiteStats,
     paragraph_keys_table,
     plan_from_tables,
 )  # noqa: E402
-from tasks.write import articles_table  # noqa: E402
+from tasks.process.pipeline import extract_options  # noqa: E402
+from tasks.process.write import articles_table  # noqa: E402
+from tasks.records import RawRecord  # noqa: E402
 
 OPTIONS = extract_options(date(2025, 3, 18), "benchmark")
 
@@ -143,7 +144,7 @@ def scale(pages: int, sites: int = 5_000, own_keys: int = 20, template_keys: int
 
     import numpy as np
 
-    from tasks.siteboiler import PARAGRAPH_KEYS_SCHEMA
+    from tasks.normalise.siteboiler import PARAGRAPH_KEYS_SCHEMA
 
     rng = np.random.default_rng(15)
     weights = 1 / np.arange(1, sites + 1)

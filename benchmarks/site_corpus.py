@@ -1,6 +1,6 @@
 """Same-site corpora built from real pages: several ScrapingHub benchmark articles (MIT,
 benchmarks/data/scrapinghub) set into one site's template, as HTML pages and as whole-page
-text dumps. Used by tests/test_siteboiler.py and benchmarks/site_boilerplate.py.
+text dumps. Used by tests/normalise/test_siteboiler.py and benchmarks/site_boilerplate.py.
 
 The template carries what news sites repeat on every page: a cookie banner, the masthead
 and navigation, a dated by-line, a share bar, a newsletter box and a "Read more" teaser
@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import corpus  # noqa: E402
 from make_text_dumps import render_text_dump  # noqa: E402
 
-from tasks.normalise import clean_title  # noqa: E402
+from tasks.normalise.fields import clean_title  # noqa: E402
 
 SITE = "https://news.example.com"  # registered domain example.com (a reserved name)
 SITE_NAME = "The Example Herald"

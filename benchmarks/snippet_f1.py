@@ -14,10 +14,10 @@ a snippet counts as found only at word boundaries ("Home" is not found inside
 start). A page that gives no
 row (quarantined) is scored with an empty text: recall 0, exclusion 1.
 
-Every page goes through `tasks.extract.extract_record` (what the workers do) twice: as HTML
+Every page goes through `tasks.extract.record.extract_record` (what the workers do) twice: as HTML
 and as a whole-page text dump (benchmarks/make_text_dumps.py's renderer, "select all,
 copy" from a browser) through the plain-text path. "+site" then runs the commit pass's
-site boilerplate step (tasks/siteboiler.py) on all rows of that input kind together; it
+site boilerplate step (tasks/normalise/siteboiler.py) on all rows of that input kind together; it
 only touches sites with at least `MIN_PAGES` pages in the corpus.
 
 The pages are split by registered domain into the same two halves as
@@ -26,7 +26,7 @@ figure. The interval is a 95 % bootstrap over pages (1,000 resamples, seed 15).
 
 Measured 2026-12-03 (F1, dev / held-out; 95 % intervals about ±0.02):
 
-    input                      before issue 15 part 5    after (tasks/textclean.py rules)
+    input                      before issue 15 part 5    after (tasks/extract/textclean.py rules)
     text dumps                 0.875 / 0.854             0.892 / 0.873
     text dumps + site pass     0.875 / 0.854             0.892 / 0.873 (6 of 741 sites have
                                                          3+ pages: nothing removed)
@@ -54,12 +54,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from make_text_dumps import render_text_dump  # noqa: E402
 from metadata_quality import CRAWL_DATE, DATA, QUOTE_FOLD, Page, wcxb_pages  # noqa: E402
 
-from tasks.extract import extract_record  # noqa: E402
-from tasks.normalise import registered_domain  # noqa: E402
-from tasks.pipeline import extract_options  # noqa: E402
+from tasks.extract.record import extract_record  # noqa: E402
+from tasks.normalise.fields import registered_domain  # noqa: E402
+from tasks.normalise.siteboiler import MIN_PAGES, SiteStats, paragraph_keys_table  # noqa: E402
+from tasks.process.pipeline import extract_options  # noqa: E402
+from tasks.process.write import articles_table  # noqa: E402
 from tasks.records import RawRecord  # noqa: E402
-from tasks.siteboiler import MIN_PAGES, SiteStats, paragraph_keys_table  # noqa: E402
-from tasks.write import articles_table  # noqa: E402
 
 OPTIONS = extract_options(CRAWL_DATE, "benchmark")
 HALVES = ("all", "dev", "held-out")

@@ -1,8 +1,8 @@
 """Train the block-selection and page-type models, report their out-of-fold quality, and
-write the shipped models (trained on all pages) to tasks/models/.
+write the shipped models (trained on all pages) to tasks/extract/models/.
 
     pip install -e '.[bench]'
-    python benchmarks/train_extractor.py            # OOF report + tasks/models/*.json
+    python benchmarks/train_extractor.py            # OOF report + tasks/extract/models/*.json
     python benchmarks/train_extractor.py --no-write # OOF report only
     python benchmarks/train_extractor.py --router-only --no-write  # routing OOF + confusion
 
@@ -44,12 +44,12 @@ from benchdata import (
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import GroupKFold
 
-from tasks import blocks as blocks_module
-from tasks import pagetype as pagetype_module
-from tasks.blocks import BLOCK_FEATURES, Reference, block_features, page_blocks
-from tasks.pagetype import PAGE_TYPES, ROUTER_FEATURES, decide, router_features
-from tasks.selection import KEEP_THRESHOLD, seed_extraction
-from tasks.treemodel import MODELS, TreeModel, model_from_dict
+from tasks.extract import blocks as blocks_module
+from tasks.extract import pagetype as pagetype_module
+from tasks.extract.blocks import BLOCK_FEATURES, Reference, block_features, page_blocks
+from tasks.extract.pagetype import PAGE_TYPES, ROUTER_FEATURES, decide, router_features
+from tasks.extract.selection import KEEP_THRESHOLD, seed_extraction
+from tasks.extract.treemodel import MODELS, TreeModel, model_from_dict
 
 FOLDS = 5
 SEED = 13
@@ -109,12 +109,13 @@ def _cached_per_page(name: str, modules: list, pages: list[BenchPage], seeds: di
 
 
 def features(pages: list[BenchPage], seeds: dict[str, str]) -> dict[str, PageData]:
-    """Per-page block features, cached until tasks/blocks.py changes."""
+    """Per-page block features, cached until tasks/extract/blocks.py changes."""
     return _cached_per_page("blocks", [blocks_module], pages, seeds, page_data)
 
 
 def router_rows(pages: list[BenchPage], seeds: dict[str, str]) -> dict[str, np.ndarray]:
-    """Per-page router features, cached until tasks/pagetype.py or tasks/blocks.py change."""
+    """Per-page router features, cached until tasks/extract/pagetype.py or
+    tasks/extract/blocks.py change."""
     modules = [blocks_module, pagetype_module]
     return _cached_per_page("router", modules, pages, seeds, router_row)
 
@@ -273,7 +274,9 @@ def routing_rates(pages: list[BenchPage], routed: dict[str, str]) -> tuple[float
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--no-write", action="store_true", help="do not write tasks/models/")
+    parser.add_argument(
+        "--no-write", action="store_true", help="do not write tasks/extract/models/"
+    )
     parser.add_argument(
         "--router-only", action="store_true", help="OOF routing report only (no block model)"
     )
@@ -337,7 +340,7 @@ def main() -> None:
         _write(MODELS / "pagetype.json", train_router(x_router, y_router, groups, calibrate)[0])
         for name in ("blocks", "pagetype"):
             size = (MODELS / f"{name}.json").stat().st_size
-            print(f"wrote tasks/models/{name}.json ({size / 1e6:.2f} MB)")
+            print(f"wrote tasks/extract/models/{name}.json ({size / 1e6:.2f} MB)")
 
 
 def _confusion(pages: list[BenchPage], routed: dict[str, str]) -> None:

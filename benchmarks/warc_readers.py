@@ -1,11 +1,11 @@
-"""warcio vs FastWARC: which one should `tasks/load.py` read WARC files with?
+"""warcio vs FastWARC: which one should `tasks/ingest/load.py` read WARC files with?
 
 Writes WARC files from the 181 ScrapingHub benchmark pages (one warcinfo, then a request
 and a response record per page, as a crawler writes them), then reads each file N times
 with both libraries, doing what the loader does for every response record: target URI,
 WARC-Date, HTTP status, Content-Type and charset, the whole decoded HTTP body and the
 record offset. Prints the median records/s (all record types counted) per library, and
-for `tasks.load.iter_records` itself (FastWARC plus building the RawRecords).
+for `tasks.ingest.load.iter_records` itself (FastWARC plus building the RawRecords).
 
 Variants:
 - `gz-identity`: per-record gzip members, plain HTTP bodies (what Common Crawl ships);
@@ -40,8 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from corpus import DATA, pages  # noqa: E402
 
-from tasks.decode import decode_content  # noqa: E402
-from tasks.load import _dechunk, iter_records  # noqa: E402
+from tasks.ingest.decode import decode_content  # noqa: E402
+from tasks.ingest.load import _dechunk, iter_records  # noqa: E402
 
 MAX_BYTES = 10 * 2**20
 
@@ -105,7 +105,8 @@ def read_warcio(path: Path) -> tuple[int, int]:
 
 def read_fastwarc(path: Path) -> tuple[int, int]:
     """Same work with FastWARC as the loader uses it: bodies de-chunked and decompressed by
-    tasks.load's own helpers (its auto_decode="all" is not safe, see tasks/load.py)."""
+    tasks.ingest.load's own helpers (its auto_decode="all" is not safe, see
+    tasks/ingest/load.py)."""
     records = body_bytes = 0
     with path.open("rb") as stream:
         for record in FastIterator(stream, parse_http=False, strict_mode=False):
@@ -128,7 +129,7 @@ def read_fastwarc(path: Path) -> tuple[int, int]:
 
 
 def read_loader(path: Path) -> tuple[int, int]:
-    """tasks.load.iter_records end to end (RawRecord objects, companions counted)."""
+    """tasks.ingest.load.iter_records end to end (RawRecord objects, companions counted)."""
     responses = body_bytes = 0
     for item in iter_records(path):
         responses += 1

@@ -21,11 +21,11 @@ from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.process import process_flow
-from tasks.dates import date_range, plan_dates, raw_location
-from tasks.options import parse_crawl_date
-from tasks.pipeline import ProcessConfig, pipeline_version
-from tasks.report import backfill_markdown, date_outcome, skipped_outcome
-from tasks.storage import S3Options
+from tasks.process.backfill_plan import date_range, plan_dates, raw_location
+from tasks.process.options import parse_crawl_date
+from tasks.process.pipeline import ProcessConfig, pipeline_version
+from tasks.process.run_report import backfill_markdown, date_outcome, skipped_outcome
+from tasks.storage.store import S3Options
 
 
 class BackfillIncomplete(RuntimeError):
@@ -87,7 +87,7 @@ def backfill(
     """Process every crawl date from `start` to `end` (inclusive) from `raw_root` into
     `output`, up to `max_concurrency` dates at once. `allow_empty`: let a date without
     articles replace committed ones (refused by default: that date fails). The options
-    are ProcessConfig's (tasks/pipeline.py); `s3`: how to reach s3:// locations."""
+    are ProcessConfig's (tasks/process/pipeline.py); `s3`: how to reach s3:// locations."""
     if max_concurrency < 1:
         raise ValueError("max_concurrency must be >= 1")
     days = date_range(parse_crawl_date(start), parse_crawl_date(end))

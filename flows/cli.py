@@ -34,10 +34,10 @@ from flows.collect_cli import collect
 from flows.inspect_cli import cleanup, show, stats
 from flows.terminal import console, progress_bar
 from tasks.errors import safe_error_text
-from tasks.options import resolve_crawl_date
+from tasks.process.options import resolve_crawl_date
 
 if TYPE_CHECKING:
-    from tasks.pipeline import ProcessConfig
+    from tasks.process.pipeline import ProcessConfig
 
 app = typer.Typer(
     cls=Group,
@@ -156,11 +156,11 @@ def process(
     ] = False,
 ) -> None:
     """Process INPUT as the raw records of one crawl date into OUTPUT."""
-    from tasks.pool import start_forkserver
+    from tasks.process.pool import start_forkserver
 
     start_forkserver()  # the workers' imports now overlap with ours
-    from tasks.load import WarcFilter
-    from tasks.pipeline import ProcessConfig
+    from tasks.ingest.load import WarcFilter
+    from tasks.process.pipeline import ProcessConfig
 
     if not input.startswith("s3://") and not Path(input).exists():
         raise fail(f"input {input} does not exist", 2)
@@ -228,8 +228,8 @@ def backfill(
     keep_non_articles: KeepNonArticles = False,
 ) -> None:
     """Run the backfill flow here (no deployment needed) over START..END, inclusive."""
-    from tasks.dates import date_range, plan_dates
-    from tasks.pipeline import pipeline_version
+    from tasks.process.backfill_plan import date_range, plan_dates
+    from tasks.process.pipeline import pipeline_version
 
     # every argument is checked before Prefect starts (its start-up takes seconds)
     try:
@@ -330,7 +330,7 @@ app.command(cls=Command)(cleanup)
 def _run_plain(
     config: ProcessConfig, _dask_address: str | None, progress: Callable[[int], None]
 ) -> dict[str, Any]:
-    from tasks.pipeline import run_local
+    from tasks.process.pipeline import run_local
 
     return run_local(config, progress=progress)
 
@@ -351,7 +351,7 @@ def _progress() -> Progress:
 
 
 def _print_summary(record: dict[str, Any]) -> None:
-    from tasks.report import summary_rows
+    from tasks.process.run_report import summary_rows
 
     # plain aligned lines, not a table: paths must never be cut or wrapped
     width = max(len(name) for name, _ in summary_rows(record))

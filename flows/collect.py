@@ -1,6 +1,6 @@
 """Prefect `collect` flow: fetch one crawl date's news into the raw zone as WARC.
 
-Wiring only: the work is `tasks.collect.run_collect`, the same function the CLI and the
+Wiring only: the work is `tasks.collect.crawler.run_collect`, the same function the CLI and the
 tests call. One task for the whole crawl: the crawl is one asyncio event loop whose
 politeness state (per-host gates, robots.txt cache) must be shared by all its fetches, and
 Prefect's per-task cost would dwarf a single fetch. `nightly` chains this flow with `process`.
@@ -15,10 +15,10 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from tasks.collect import CollectConfig, load_config, run_collect
-from tasks.collect_report import summary_markdown
-from tasks.options import resolve_crawl_date
-from tasks.storage import S3Options
+from tasks.collect.crawler import CollectConfig, load_config, run_collect
+from tasks.collect.run_report import summary_markdown
+from tasks.process.options import resolve_crawl_date
+from tasks.storage.store import S3Options
 
 
 def _run_name() -> str:

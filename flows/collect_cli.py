@@ -20,7 +20,7 @@ from flows.cli_options import (
 )
 from flows.terminal import console, progress_bar
 from tasks.errors import safe_error_text
-from tasks.options import resolve_crawl_date
+from tasks.process.options import resolve_crawl_date
 
 
 def collect(
@@ -37,8 +37,8 @@ def collect(
     as_json: Json = False,
 ) -> None:
     """Fetch the URLs, feeds and sitemaps in SOURCES politely into RAW_ROOT as WARC."""
-    from tasks.collect import load_config, run_collect
-    from tasks.collect_report import nothing_found_warning, summary_lines
+    from tasks.collect.crawler import load_config, run_collect
+    from tasks.collect.run_report import nothing_found_warning, summary_lines
 
     day: date = resolve_crawl_date(crawl_date)
     try:

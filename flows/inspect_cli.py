@@ -44,8 +44,8 @@ def show(
     as_json: Json = False,
 ) -> None:
     """Query a committed date back from the Parquet: first articles and quarantine reasons."""
-    from tasks.peek import first_articles, is_committed, quarantine_reasons
-    from tasks.storage import StorageError, open_storage
+    from tasks.inspect.show import first_articles, is_committed, quarantine_reasons
+    from tasks.storage.store import StorageError, open_storage
 
     try:
         store = open_storage(output, s3_options(s3_endpoint))
@@ -103,8 +103,8 @@ def stats(
     as_json: Json = False,
 ) -> None:
     """Rows per crawl date, source and language, quarantine by reason, and the last runs."""
-    from tasks.stats import collect_stats
-    from tasks.storage import StorageError
+    from tasks.inspect.stats import collect_stats
+    from tasks.storage.store import StorageError
 
     span = f"{start or '…'} to {end or '…'}"
     try:
@@ -144,8 +144,8 @@ def cleanup(
     as_json: Json = False,
 ) -> None:
     """Remove orphaned, uncommitted files (dead runs' staging, uncommitted partition files)."""
-    from tasks.cleanup import cleanup as run_cleanup
-    from tasks.storage import StorageError
+    from tasks.storage.cleanup import cleanup as run_cleanup
+    from tasks.storage.store import StorageError
 
     try:
         report = run_cleanup(output, older_than_hours, s3_options(s3_endpoint), dry_run=dry_run)

@@ -18,12 +18,12 @@ from prefect.runtime import flow_run
 
 from flows.collect import collect
 from flows.process import process_flow
-from tasks.dates import raw_location
-from tasks.options import resolve_crawl_date
-from tasks.peek import top_sources
-from tasks.pipeline import ProcessConfig
-from tasks.report import nightly_markdown
-from tasks.storage import S3Options, open_storage
+from tasks.inspect.show import top_sources
+from tasks.process.backfill_plan import raw_location
+from tasks.process.options import resolve_crawl_date
+from tasks.process.pipeline import ProcessConfig
+from tasks.process.run_report import nightly_markdown
+from tasks.storage.store import S3Options, open_storage
 
 NIGHTLY_TIMEOUT_S = 6 * 3600  # a night's run that is still going after 6 h is stuck
 

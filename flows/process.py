@@ -1,6 +1,6 @@
 """Prefect `process` flow: one crawl date from raw records to committed Parquet partitions.
 
-The flow only wires things together; the logic lives in `tasks.pipeline` and is the same
+The flow only wires things together; the logic lives in `tasks.process.pipeline` and is the same
 code the tests run without Prefect. One Prefect task per *batch* (hundreds of records),
 never per article: Prefect's per-task cost is milliseconds, an article's extraction ~25 ms.
 """
@@ -17,8 +17,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from tasks.options import parse_crawl_date
-from tasks.pipeline import (
+from tasks.process.options import parse_crawl_date
+from tasks.process.pipeline import (
     Batch,
     BatchSummary,
     ProcessConfig,
@@ -28,9 +28,9 @@ from tasks.pipeline import (
     process_batch_here,
     run_process,
 )
-from tasks.pool import WorkerPool
-from tasks.report import summary_markdown
-from tasks.write import RunContext
+from tasks.process.pool import WorkerPool
+from tasks.process.run_report import summary_markdown
+from tasks.process.write import RunContext
 
 
 def _run_name() -> str:
@@ -41,7 +41,7 @@ def _run_name() -> str:
 
 # Batch tasks run in threads: each one hands its batch to a worker *process* of the
 # pool, so threads only wait on pipes. Inputs are not hashed for caching (NO_CACHE): reuse
-# is by staged piece (tasks/pieces.py); a batch holds references, the task returns counts.
+# is by staged piece (tasks/process/pieces.py); a batch holds references, the task returns counts.
 @task(name="extract-batch", task_run_name="batch-{batch.batch_no}", cache_policy=NO_CACHE)
 def extract_batch(batch: Batch, pool: WorkerPool, ctx: RunContext) -> BatchSummary:
     return process_batch(batch, pool, ctx)
@@ -79,7 +79,7 @@ def process(
 ) -> dict[str, Any]:
     """Process the raw records of `config.input` as crawl date `config.crawl_date` into
     `config.output`: the same validated ProcessConfig the CLI, the nightly and the backfill
-    build (every option is described there, tasks/pipeline.py).
+    build (every option is described there, tasks/process/pipeline.py).
 
     With `dask_address`, batches run on that Dask cluster; call the flow returned by
     `process_flow(dask_address)` so that the task runner matches. `progress` is told how

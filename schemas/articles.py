@@ -43,5 +43,5 @@ ARTICLES_SCHEMA = pa.schema(
     },
 )
 
-# Values `page_type` may take (tasks/pagetype.py PAGE_TYPES).
+# Values `page_type` may take (tasks/extract/pagetype.py PAGE_TYPES).
 PAGE_TYPES = ("article", "listing", "collection", "forum", "product", "documentation", "service")

@@ -60,7 +60,7 @@ class Failure:
 @dataclass(frozen=True, slots=True)
 class ExtractOptions:
     """Settings every worker needs. The text-selection settings are no longer options: the
-    block model (tasks/selection.py) was trained on one fixed trafilatura configuration."""
+    block model (tasks/extract/selection.py) was trained on one fixed trafilatura configuration."""
 
     crawl_date: date
     pipeline_version: str

@@ -13,17 +13,26 @@ filters on `published_at` select something real.
 from __future__ import annotations
 
 import gzip
+import re
 import sys
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+
+from schemas import ARTICLES_SCHEMA
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.append(str(REPO / "benchmarks"))
 
 from corpus import Page, pages, write_warc  # noqa: E402
 
-from tasks.pipeline import ProcessConfig, run_local  # noqa: E402
+from tasks.process.pipeline import ProcessConfig, run_local  # noqa: E402
 
 DATES = (date(2019, 11, 19), date(2019, 11, 20), date(2019, 11, 21))
 PAGES_PER_DATE = 14
@@ -89,3 +98,82 @@ def build(root: Path, workers: int = 2) -> AnalystData:
 if __name__ == "__main__":  # build one by hand: python tests/analyst_data.py DIR
     built = build(Path(sys.argv[1]))
     print(built.output, [r["counts"] for r in built.runs])
+
+
+TIMESTAMPS = ("published_at", "modified_at", "fetched_at")
+
+
+LISTS = ("authors", "tags")
+
+
+def _assert_pandas(df: pd.DataFrame) -> None:
+    assert all(type(v) is date for v in df["crawl_date"]), df["crawl_date"].dtype
+    for column in TIMESTAMPS:
+        assert str(df[column].dt.tz) == "UTC", (column, df[column].dtype)
+    published = df["published_at"].dropna()
+    assert len(published) and all(t.utcoffset() == timedelta(0) for t in published)
+    for column in LISTS:
+        values = df[column].dropna()
+        assert len(values) and all(isinstance(v, list) for v in values), df[column].dtype
+        assert all(isinstance(item, str) for v in values for item in v)
+    assert any(len(v) for v in df["authors"].dropna())  # not only empty lists
+
+
+def _assert_polars(df: pl.DataFrame) -> None:
+    schema = df.schema
+    assert schema["crawl_date"] == pl.Date
+    for column in TIMESTAMPS:
+        assert schema[column] == pl.Datetime("us", "UTC"), column
+    for column in LISTS:
+        assert schema[column] == pl.List(pl.String), column
+    assert schema["simhash"] == pl.UInt64
+
+
+def _assert_arrow(table: pa.Table) -> None:
+    for name in ("crawl_date", *TIMESTAMPS, *LISTS, "simhash", "word_count"):
+        assert table.schema.field(name).type == ARTICLES_SCHEMA.field(name).type, name
+
+
+def _assert_duckdb(relation: duckdb.DuckDBPyRelation) -> None:
+    types = dict(zip(relation.columns, map(str, relation.types), strict=True))
+    assert types["crawl_date"] == "DATE"
+    for column in TIMESTAMPS:
+        assert types[column] == "TIMESTAMP WITH TIME ZONE", column
+    for column in LISTS:
+        assert types[column] == "VARCHAR[]", column
+    assert types["simhash"] == "UBIGINT"
+    _assert_pandas_from_duckdb(relation.df())
+
+
+def _assert_pandas_from_duckdb(df: pd.DataFrame) -> None:
+    # DuckDB hands pandas NumPy dtypes: a DATE is a datetime64 at midnight, lists are lists
+    assert str(df["crawl_date"].dtype).startswith("datetime64"), df["crawl_date"].dtype
+    for column in TIMESTAMPS:
+        assert str(df[column].dt.tz) in ("UTC", "Etc/UTC"), (column, df[column].dtype)
+
+
+def assert_analyst_types(articles: Any) -> list[date]:
+    """Check the types of whatever a recipe produced; returns its crawl dates."""
+    if isinstance(articles, pd.DataFrame):
+        _assert_pandas(articles)
+        return sorted(set(articles["crawl_date"]))
+    if isinstance(articles, pl.DataFrame):
+        _assert_polars(articles)
+        return sorted(set(articles["crawl_date"].to_list()))
+    if isinstance(articles, pa.Table):
+        _assert_arrow(articles)
+        return sorted(set(articles.column("crawl_date").to_pylist()))
+    if isinstance(articles, duckdb.DuckDBPyRelation):
+        _assert_duckdb(articles)
+        return sorted(r[0] for r in articles.aggregate("crawl_date", "crawl_date").fetchall())
+    raise TypeError(f"no type check for {type(articles).__name__}")
+
+
+DOC = REPO / "docs" / "analysts.md"
+
+
+FENCE = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def python_blocks(text: str) -> list[str]:
+    return FENCE.findall(text)

@@ -12,8 +12,8 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 
 from schemas import PARTITIONING
-from tasks.read import arrow_filesystem, read_committed
-from tasks.storage import S3Options, Storage, open_storage
+from tasks.inspect.read import arrow_filesystem, read_committed
+from tasks.storage.store import S3Options, Storage, open_storage
 
 
 class Backend:

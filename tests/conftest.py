@@ -24,11 +24,12 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent  # shared helpers (this folder) for child processes
+REPO = TESTS.parent
 
 
 def _hypothesis_profiles() -> None:
-    """Fuzzing profiles (tests/test_fuzz.py): a few examples for `make test`, hundreds for
+    """Fuzzing profiles (tests/ingest/test_fuzz.py): a few examples for `make test`, hundreds for
     `make fuzz` (HYPOTHESIS_PROFILE=long). Failing examples are kept in .hypothesis/ (not
     in git) and replayed first on the next run."""
     from hypothesis import HealthCheck, settings
@@ -62,8 +63,8 @@ def prefect_harness() -> Iterator[None]:
 
 def run_local(input_path: Path | str, output: Path, day: date = date(2025, 3, 18), **kwargs):
     """Run the pipeline without Prefect (same code the flow runs)."""
-    from tasks.pipeline import ProcessConfig
-    from tasks.pipeline import run_local as _run_local
+    from tasks.process.pipeline import ProcessConfig
+    from tasks.process.pipeline import run_local as _run_local
 
     config = ProcessConfig(input=str(input_path), crawl_date=day, output=str(output), **kwargs)
     return _run_local(config)
@@ -125,3 +126,16 @@ def backend(request, tmp_path):
     if request.param == "local":
         return LocalBackend(tmp_path / "out")
     return request.getfixturevalue("s3")
+
+
+SAMPLE_BOILERPLATE = (
+    "Cookie Policy",
+    "Privacy Policy",
+    "Brand Safety",
+    "Examiner Echo Group Limited",
+    "More in this section",
+    "Picture: AP Photo",
+    "(Efrem Lukatsky/AP)",
+    "(Russian Defence Ministry Press Service/AP)",
+    "Reuters and Associated Press",
+)

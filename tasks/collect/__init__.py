@@ -1,0 +1,1 @@
+"""Collect: fetch the day's news politely into the raw zone as WARC."""

@@ -1,0 +1,1 @@
+"""Extract: one raw record -> one article row or one Failure (one parse, metadata, text, type)."""

@@ -1,0 +1,67 @@
+"""Which text blocks of a page are its main content: trafilatura's extraction as a seed,
+then a learned block classifier over the already-parsed tree that adds what trafilatura
+missed and drops what it kept wrongly.
+
+trafilatura runs once per page (defaults: comments and tables in, its own fallbacks on);
+`tasks.extract.blocks` splits the same tree into text blocks and measures how much of each block
+the seed kept; the model (`tasks/extract/models/blocks.json`, trained and evaluated out-of-fold by
+benchmarks/train_extractor.py) scores every block from those seed features and its DOM
+features (link density, stop words, tag, depth, position, class/id words, neighbours).
+Blocks scoring at least 0.5 are kept, in page order, one paragraph each.
+
+The pipeline uses the selected blocks only for pages the router classifies as
+non-articles (kept with --keep-non-articles): out-of-fold the model beat trafilatura on
+listings, collections, products and services but not on articles (see
+docs/architecture.md, "Text selection and page routing").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import trafilatura
+from lxml.html import HtmlElement
+
+from tasks.extract.blocks import PageBlocks, block_features, page_blocks
+from tasks.extract.treemodel import TreeModel, packaged_model
+
+KEEP_THRESHOLD = 0.5  # fixed before training: the model's own probability scale
+BLOCK_MODEL = "blocks"
+
+
+def seed_extraction(tree: HtmlElement, url: str | None) -> Any:
+    """trafilatura's extraction with its defaults (the seed the block model was trained on):
+    a `Document` or None. Works on a copy of `tree`."""
+    return trafilatura.bare_extraction(
+        tree,
+        url=url,
+        with_metadata=False,
+        include_comments=True,
+        favor_precision=False,
+        include_tables=True,
+    )
+
+
+def block_model() -> TreeModel:
+    return packaged_model(BLOCK_MODEL)
+
+
+def keep_scores(page: PageBlocks, model: TreeModel) -> np.ndarray:
+    if not page.blocks:
+        return np.zeros(0)
+    return model.probabilities(np.asarray(block_features(page), dtype=np.float64))
+
+
+def select_text(page: PageBlocks, model: TreeModel | None = None) -> str:
+    """The kept blocks' text, paragraphs separated by a blank line."""
+    scores = keep_scores(page, model or block_model())
+    kept = [b.text for b, s in zip(page.blocks, scores, strict=True) if s >= KEEP_THRESHOLD]
+    return "\n\n".join(kept)
+
+
+def selected_text(
+    tree: HtmlElement, seed_text: str | None, model: TreeModel | None = None
+) -> tuple[str, PageBlocks]:
+    page = page_blocks(tree, seed_text)
+    return select_text(page, model), page

@@ -1,0 +1,1 @@
+"""Inspect: read committed output back (readers, `show`, `stats`)."""

@@ -1,0 +1,1 @@
+"""Normalise: field rules (URLs, titles, authors, dates, language, ids), site boilerplate."""

@@ -1,0 +1,1 @@
+"""Process: the driver of one crawl date: planning, killable workers, staging, atomic commit."""

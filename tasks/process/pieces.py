@@ -226,8 +226,9 @@ def _size_and_identity(file: InputFile) -> tuple[int, str]:
 
 
 def _unit_hash(file: InputFile) -> float:
-    """A number in [0, 1) fixed by the file's name (not its content or position)."""
-    digest = hashlib.blake2b(str(file).encode("utf-8", "surrogateescape"), digest_size=8)
+    """A number in [0, 1) fixed by the file's name (not its content, position or folder:
+    the same files on local disk and on S3 make the same pieces)."""
+    digest = hashlib.blake2b(file.name.encode("utf-8", "surrogateescape"), digest_size=8)
     return int.from_bytes(digest.digest(), "big") / 2**64
 
 

@@ -262,20 +262,32 @@ class _Worker:
         self.process.start()
         child.close()
         self.docs_done = 0
+        # abort() (another thread) and the batch's own thread may both end this worker:
+        # the pipe must be closed exactly once, or the second close hits EBADF, or worse,
+        # a descriptor number the first close freed and something else reopened
+        self._end_lock = threading.Lock()
+        self._ended = False
 
     def kill(self) -> None:
         self.process.kill()
         self.process.join(timeout=5)
-        self.conn.close()
+        self._close_pipe()
 
     def stop(self) -> None:
-        with contextlib.suppress(OSError):  # already gone: nothing to tell
+        with contextlib.suppress(OSError, ValueError):  # already gone: nothing to tell
             self.conn.send(None)
         self.process.join(timeout=5)
         if self.process.is_alive():
             self.process.kill()
             self.process.join(timeout=5)
-        self.conn.close()
+        self._close_pipe()
+
+    def _close_pipe(self) -> None:
+        with self._end_lock:
+            if self._ended:
+                return
+            self._ended = True
+            self.conn.close()
 
 
 class WorkerPool:

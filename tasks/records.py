@@ -56,6 +56,19 @@ class Failure:
     url: str | None = None
     raw_size: int = 0
 
+    @classmethod
+    def of(cls, record: RawRecord, stage: Stage, error_type: str, message: str) -> Failure:
+        """The failure of a record that was read: it keeps the record's source, URL and size."""
+        return cls(
+            source_uri=record.source_uri,
+            input_format=record.input_format,
+            stage=stage,
+            error_type=error_type,
+            error_message=message,
+            url=record.url,
+            raw_size=record.raw_size,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class ExtractOptions:

@@ -44,9 +44,9 @@ def extract_record(record: RawRecord, options: ExtractOptions) -> dict[str, Any]
         row = _from_text(record) if record.content_kind == "text" else _from_html(record, options)
         return _finish(row, record, options)
     except _StageError as err:
-        return _failure(record, err.stage, err.error_type, str(err))
+        return Failure.of(record, err.stage, err.error_type, str(err))
     except RecursionError:
-        return _failure(record, "extract", "too_deep", "document nesting exceeds recursion limit")
+        return Failure.of(record, "extract", "too_deep", "document nesting exceeds recursion limit")
     except MemoryError:
         # the worker's memory limit (tasks/process/pool.py): the pool quarantines the record as
         # extract/memory_limit and replaces the worker, whose libraries may be half-broken
@@ -54,7 +54,7 @@ def extract_record(record: RawRecord, options: ExtractOptions) -> dict[str, Any]
     except Exception as err:  # a bug or a library surprise on one document must not fail the run
         # stage extract: this is the extraction step's catch-all (decode and load failures
         # have their own stages above); the error type is the exception's class
-        return _failure(record, "extract", type(err).__name__, _one_line(err))
+        return Failure.of(record, "extract", type(err).__name__, _one_line(err))
 
 
 def _decode(record: RawRecord) -> tuple[str, str | None, str | None, list[str]]:
@@ -249,18 +249,6 @@ def _depth_reaches(tree: HtmlElement, limit: int) -> bool:
     # Only called when extraction found nothing, so the walk costs nothing on good pages.
     return any(
         sum(1 for _ in el.iterancestors()) >= limit - 1 for el in tree.iter() if len(el) == 0
-    )
-
-
-def _failure(record: RawRecord, stage: Stage, error_type: str, message: str) -> Failure:
-    return Failure(
-        source_uri=record.source_uri,
-        input_format=record.input_format,
-        stage=stage,
-        error_type=error_type,
-        error_message=message,
-        url=record.url,
-        raw_size=record.raw_size,
     )
 
 

@@ -56,6 +56,7 @@ from fastwarc.warc import ArchiveIterator, WarcRecord, WarcRecordType
 
 from tasks.errors import safe_error_text
 from tasks.ingest.decode import DecodeError, decode_content
+from tasks.normalise.fields import host_of
 from tasks.records import Failure, RawRecord
 from tasks.storage.store import S3Options, StorageError, StoredFile, is_s3_uri, list_stored_files
 
@@ -227,7 +228,7 @@ class WarcFilter:
     def reason(self, url: str | None, warc_date: str | None) -> str | None:
         """'domain' or 'date' when the record is filtered out, else None."""
         if self.domains:
-            host = _host(url)
+            host = host_of(url) or ""
             if not any(host == d or host.endswith("." + d) for d in self.domains):
                 return "domain"
         if self.since is not None or self.until is not None:
@@ -249,13 +250,6 @@ def _parse_option_time(value: str | None) -> datetime | None:
         datetime.fromisoformat(value.strip())  # raises ValueError naming a bad format
         raise ValueError(f"{value.strip()!r} is out of range once converted to UTC")
     return parsed
-
-
-def _host(url: str | None) -> str:
-    # no urllib: a malformed target URI must not raise here
-    rest = (url or "").partition("://")[2]
-    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
-    return host.rsplit(":", 1)[0].lower().rstrip(".") if not host.startswith("[") else host
 
 
 def iter_records(

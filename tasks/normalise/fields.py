@@ -37,6 +37,7 @@ __all__ = [
     "pick_published",
     "stamped_on_save",
     "pick_title",
+    "host_of",
     "registered_domain",
     "simhash64",
     "split_authors",
@@ -135,7 +136,11 @@ _TLD_EXTRACT = tldextract.TLDExtract(
 )
 
 
-def _host(url_or_host: str) -> str | None:
+def host_of(url_or_host: str | None) -> str | None:
+    """Lower-cased host of a URL or bare host, without user info, port, brackets or a
+    trailing dot; None when there is none or the URL is malformed (never raises)."""
+    if not isinstance(url_or_host, str):
+        return None
     text = url_or_host.strip()
     if "://" not in text:
         text = "//" + text  # a bare host, possibly with a port or a path
@@ -154,7 +159,7 @@ def registered_domain(url: str | None) -> str | None:
     """
     if not isinstance(url, str) or not url.strip():
         return None
-    host = _host(url)
+    host = host_of(url)
     if host is None:
         return None
     try:
@@ -241,7 +246,7 @@ def _site_keys(site_name: str | None, domain: str | None) -> tuple[set[str], set
             if key:
                 keys.update({key, key.removeprefix("the")})
     labels: set[str] = set()
-    host = _host(domain) if isinstance(domain, str) and domain.strip() else None
+    host = host_of(domain) if isinstance(domain, str) and domain.strip() else None
     if host:
         registered = registered_domain(host) or host
         keys.add(_key(registered))  # "irishtimes.com" written out in the title

@@ -316,7 +316,7 @@ def run_piece(
             failures.append(item)
             continue
         if index in skip:
-            failures.append(_lost(item, *skip[index]))
+            failures.append(Failure.of(item, "extract", *skip[index]))
             continue
         started(index)
         result = extract_record(item, options)
@@ -372,18 +372,6 @@ def _local_identity(member: Member) -> str | None:
     if member.identity not in (now, "unreadable"):
         raise StorageError(f"{member.file} changed after the run listed it; run again")
     return now
-
-
-def _lost(record: RawRecord, error_type: str, message: str) -> Failure:
-    return Failure(
-        source_uri=record.source_uri,
-        input_format=record.input_format,
-        stage="extract",
-        error_type=error_type,
-        error_message=message,
-        url=record.url,
-        raw_size=record.raw_size,
-    )
 
 
 # --- the store of staged pieces (driver) --------------------------------------------------

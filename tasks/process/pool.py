@@ -552,13 +552,4 @@ class _Lost:
         return f"extraction worker died (exit code {self.exitcode})"
 
     def as_failure(self, record: RawRecord, pool: WorkerPool) -> Failure:
-        message = self.message(pool)
-        return Failure(
-            source_uri=record.source_uri,
-            input_format=record.input_format,
-            stage="extract",
-            error_type=self.reason,
-            error_message=message,
-            url=record.url,
-            raw_size=record.raw_size,
-        )
+        return Failure.of(record, "extract", self.reason, self.message(pool))

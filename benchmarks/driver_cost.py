@@ -38,7 +38,11 @@ def io_counters():
 
 
 def main():
-    import tasks.process.pipeline as pipeline
+    import importlib, importlib.util
+
+    # trees from before the issue 12 layout have tasks/pipeline.py
+    old_layout = importlib.util.find_spec("tasks.pipeline") is not None
+    pipeline = importlib.import_module("tasks.pipeline" if old_layout else "tasks.process.pipeline")
 
     marks = {}
     commit = pipeline.commit_partitions

@@ -39,10 +39,11 @@ from word_f1 import page_f1  # noqa: E402
 
 from tasks.extract.blocks import BLOCK_FEATURES, Reference, tokens  # noqa: E402
 from tasks.extract.selection import KEEP_THRESHOLD  # noqa: E402
+from tasks.extract.selection import SEED_COVERED as COVERED
 from tasks.extract.treemodel import model_from_dict  # noqa: E402
 
 SEED_COLUMN = BLOCK_FEATURES.index("seed")
-COVERED = 0.5  # a block belongs to the seed when half its trigrams are in the seed's text
+
 ORACLE_OVER = ("seed", "model", "union", "minus", "local", "seed-drop", "seed+add")
 
 

@@ -54,6 +54,9 @@ def fit_chooser(x: np.ndarray, gain: np.ndarray) -> HistGradientBoostingClassifi
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--candidate", default="model")
+    parser.add_argument(
+        "--threshold", type=float, default=0.5, help="chooser probability to pick the candidate"
+    )
     args = parser.parse_args()
     pages, candidates = oof_candidates()
     seeds = cached_texts("seed", pages, seed_text)
@@ -92,7 +95,7 @@ def main() -> None:
     chosen = np.zeros(len(pages), dtype=bool)
     for k in sorted(set(fold)):
         clf = fit_chooser(x[fold != k], gain[fold != k])
-        chosen[fold == k] = clf.predict_proba(x[fold == k])[:, 1] >= 0.5
+        chosen[fold == k] = clf.predict_proba(x[fold == k])[:, 1] >= args.threshold
     groups: dict[str, list[dict]] = {}
     for i, page in enumerate(pages):
         row = dict(score[page.page_id])

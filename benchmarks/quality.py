@@ -10,6 +10,7 @@ routing are measured separately; the routing columns use the router's decisions.
 
     python benchmarks/train_extractor.py && python benchmarks/quality.py
     python benchmarks/quality.py --scrapinghub-only   # the former ScrapingHub-only table
+    python benchmarks/quality.py --newsflow-only      # skip the baselines (uncached: slow)
 
 Per-page outputs and timings are cached in benchmarks/.cache/ (per trafilatura version;
 delete quality-newsflow-*.json after retraining). ms/page is the mean wall time per page
@@ -172,6 +173,9 @@ def main() -> None:
     parser.add_argument(
         "--scrapinghub-only", action="store_true", help="only the 181 ScrapingHub pages"
     )
+    parser.add_argument(
+        "--newsflow-only", action="store_true", help="newsflow's row only, no baselines"
+    )
     args = parser.parse_args()
     pages = all_pages()
     if args.scrapinghub_only:
@@ -179,7 +183,7 @@ def main() -> None:
         global COLUMN_GROUPS
         COLUMN_GROUPS = (scrapinghub_columns, speed_columns)
     runs = {"newsflow (out-of-fold)": newsflow_results(pages)}
-    for name, (key, extract) in BASELINES.items():
+    for name, (key, extract) in BASELINES.items() if not args.newsflow_only else ():
         runs[name] = _cached(key, pages, _text(extract))
     rows = []
     for name, results in runs.items():

@@ -27,7 +27,12 @@ from corpus import pages  # noqa: E402
 
 from tasks.extract.blocks import page_blocks  # noqa: E402
 from tasks.extract.pagetype import classify  # noqa: E402
-from tasks.extract.selection import block_model, seed_extraction, select_text  # noqa: E402
+from tasks.extract.selection import (  # noqa: E402
+    block_model,
+    seed_extraction,
+    seed_plus_added,
+    select_text,
+)
 
 
 def old_setting(tree, url):
@@ -43,7 +48,8 @@ def main() -> None:
     corpus = pages()
     block_model()  # load once, outside the timings
     steps = ("parse", "trafilatura old setting", "trafilatura seed setting",
-             "router features + model", "block split", "block features + model")  # fmt: skip
+             "router features + model", "block split", "block features + model",
+             "seed + added blocks (features + model)")  # fmt: skip
     totals: dict[str, list[float]] = {s: [] for s in steps}
     for _ in range(args.rounds):
         spent = dict.fromkeys(steps, 0.0)
@@ -62,8 +68,12 @@ def main() -> None:
             t5 = time.perf_counter()
             select_text(blocks)
             t6 = time.perf_counter()
+            seed_plus_added(seed_text, blocks)
+            t7 = time.perf_counter()
             for step, (a, b) in zip(
-                steps, ((t0, t1), (t1, t2), (t2, t3), (t3, t4), (t4, t5), (t5, t6)), strict=True
+                steps,
+                ((t0, t1), (t1, t2), (t2, t3), (t3, t4), (t4, t5), (t5, t6), (t6, t7)),
+                strict=True,
             ):
                 spent[step] += b - a
         for step in steps:

@@ -20,7 +20,7 @@ from tasks.extract import pagetype
 from tasks.extract.blocks import page_blocks
 from tasks.extract.htmlmeta import author_links, read_page_meta
 from tasks.extract.pagemeta import byline_author, page_metadata
-from tasks.extract.selection import seed_extraction, select_text
+from tasks.extract.selection import seed_extraction, seed_plus_added, select_text
 from tasks.extract.textclean import clean_text
 from tasks.ingest.decode import DecodeError, decode_bytes
 from tasks.normalise import fields as normalise
@@ -98,12 +98,7 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
             "not_article",
             f"page_type={kind.page_type} (article probability {kind.article_probability:.2f})",
         )
-    # Articles keep trafilatura's text: out-of-fold, the block model lost to it on articles
-    # (WCXB 0.934 vs 0.937, ScrapingHub 0.927 vs 0.958) and won on the other page types
-    # (docs/architecture.md); so only kept non-articles pay for the block split. When the
-    # model keeps nothing, trafilatura's text all the same.
-    selected = "" if kind.is_article else select_text(page_blocks(tree, seed_text))
-    document.text = selected if selected.strip() else seed_text
+    document.text = _page_text(tree, seed_text, kind.page_type)
 
     domain = normalise.registered_domain(record.url or canonical)
     title = normalise.pick_title(
@@ -140,6 +135,21 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
         "charset_source": charset_source,
         DECODE_NOTES_KEY: decode_notes,
     }
+
+
+def _page_text(tree: HtmlElement, seed_text: str, page_type: str) -> str:
+    """Articles keep trafilatura's text: out-of-fold, the block model lost to it on articles
+    (WCXB 0.934 vs 0.937, ScrapingHub 0.927 vs 0.958), so only kept non-articles pay for the
+    block split. Forums get the model's blocks (trafilatura's text when it keeps none); the
+    other non-article types get trafilatura's text plus the blocks the model adds, chosen
+    per routed type inside nested folds (docs/architecture.md, "Text selection")."""
+    if page_type == "article":
+        return seed_text
+    page = page_blocks(tree, seed_text)
+    if page_type == "forum":
+        selected = select_text(page)
+        return selected if selected.strip() else seed_text
+    return seed_plus_added(seed_text, page)
 
 
 def _authors(

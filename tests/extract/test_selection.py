@@ -12,10 +12,16 @@ import pytest
 import trafilatura
 from conftest import DATA
 
-from tasks.extract.blocks import BLOCK_FEATURES, block_features
+from tasks.extract.blocks import BLOCK_FEATURES, block_features, page_blocks
 from tasks.extract.pagetype import PAGE_TYPES, ROUTER_FEATURES, classify, router_model
 from tasks.extract.record import extract_record
-from tasks.extract.selection import block_model, seed_extraction, select_text, selected_text
+from tasks.extract.selection import (
+    block_model,
+    seed_extraction,
+    seed_plus_added,
+    select_text,
+    selected_text,
+)
 from tasks.extract.treemodel import MODELS, load_model, models_version
 from tasks.process.pipeline import extract_options
 from tasks.records import RawRecord
@@ -87,3 +93,43 @@ def test_an_article_is_routed_and_extracted_without_the_block_split(monkeypatch)
     assert isinstance(row, dict), row
     assert row["page_type"] == "article"
     assert "first ID.3 all-electric car based on the new MEB platform" in row["text"]
+
+
+def _kept_non_article(name: str) -> tuple[dict, str, object]:
+    page = ROUTED[name]
+    html = gzip.decompress((WCXB / name).read_bytes())
+    record = RawRecord(
+        source_uri=name, input_format="html", content_kind="html", content=html, url=page["url"]
+    )
+    options = extract_options(date(2025, 3, 18), "test", keep_non_articles=True)
+    row = extract_record(record, options)
+    assert isinstance(row, dict), row
+    tree = _tree(WCXB / name)
+    return row, seed_extraction(tree, page["url"]).text, tree
+
+
+def test_a_kept_listing_is_trafilaturas_text_plus_the_blocks_the_model_adds() -> None:
+    row, seed, tree = _kept_non_article("4548.html.gz")
+    assert row["page_type"] == "listing"
+    page = page_blocks(tree, seed)
+    text = seed_plus_added(seed, page)
+    assert text == seed_plus_added(seed, page, load_model(MODELS / "blocks.json"))
+    assert text.startswith(seed)  # the seed's own text and order stay
+    added = text[len(seed) :].strip()
+    assert added, "the model adds blocks trafilatura missed on this listing"
+    scores = dict(zip((b.text for b in page.blocks), block_model().probabilities(
+        np.asarray(block_features(page))), strict=True))  # fmt: skip
+    covered = dict(zip((b.text for b in page.blocks), page.seed, strict=True))
+    for block in added.split("\n\n"):  # only kept blocks the seed did not cover
+        assert scores[block] >= 0.5 and covered[block] < 0.5
+    first_added = added.split("\n\n")[0].split()[:6]
+    assert " ".join(first_added) in " ".join(row["text"].split())  # through the pipeline
+
+
+def test_a_kept_forum_gets_the_models_blocks_not_the_seed_plus_additions() -> None:
+    row, seed, tree = _kept_non_article("0556.html.gz")
+    assert row["page_type"] == "forum"
+    page = page_blocks(tree, seed)
+    words, selected = row["text"].split(), select_text(page).split()
+    assert words == selected[-len(words) :]  # the model's blocks, less the leading title
+    assert words != seed_plus_added(seed, page).split()[-len(words) :]

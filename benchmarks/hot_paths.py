@@ -1,6 +1,7 @@
 """Per-call cost of the per-document hot paths, against the budgets they were built to.
 
-These were wall-clock assertions in tests (test_decode, test_htmlmeta, test_normalise):
+These were wall-clock assertions in tests (test_decode, test_htmlmeta, test_normalise,
+test_textclean):
 a timing depends on the machine and its load, so it is measured here, with its spread,
 and never fails a test run.
 
@@ -23,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 import trafilatura  # noqa: E402
 
 from tasks.extract.htmlmeta import read_page_meta  # noqa: E402
+from tasks.extract.textclean import clean_text  # noqa: E402
 from tasks.ingest.decode import decode_bytes  # noqa: E402
 from tasks.normalise.fields import detect_language, registered_domain, simhash64  # noqa: E402
 
@@ -68,6 +70,13 @@ def cases() -> list[tuple[str, Callable[[], object], int, float]]:
         ("registered_domain (offline PSL)", lambda: registered_domain(url), 1000, 0.0005),
         ("detect_language, 5 x article", lambda: detect_language(TEXT * 5), 100, 0.005),
         ("simhash64, 1000 words", lambda: simhash64(words), 100, 0.005),
+        # a quadratic step in the plain-text rules would take minutes here (~1.5 s linear)
+        (
+            "clean_text, 100 x sample + 50,000 caps lines",
+            lambda: (clean_text((TEXT + "\n\n") * 100), clean_text("AB CD\n" * 50_000)),
+            1,
+            5.0,
+        ),
     ]
 
 

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
+import hashlib
+import importlib.util
 import os
 import platform
 import resource
@@ -27,6 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any, Protocol
 
 from schemas import ARTICLES_SCHEMA_VERSION
@@ -65,9 +69,40 @@ EXTRACT_HANDLER = "tasks.extract.record:extract_record"
 
 
 def pipeline_version() -> str:
-    """newsflow's version plus the extractor's and the shipped models' (content hashes of
-    tasks/extract/models/*.json): a new trafilatura or a retrained model can change every row."""
-    return f"{_version('newsflow')}+trafilatura.{_version('trafilatura')}+models.{models_version()}"
+    """newsflow's version plus the extractor's, the shipped models' (content hashes of
+    tasks/extract/models/*.json) and the row-making code's: a new trafilatura, a retrained
+    model or an edited rule can change every row, so none of them may reuse the pieces or
+    skip the backfill dates that the old pipeline made."""
+    return (
+        f"{_version('newsflow')}+trafilatura.{_version('trafilatura')}"
+        f"+models.{models_version()}+code.{code_version()}"
+    )
+
+
+# The code that makes a staged row, from the raw bytes to the row: reading, decoding,
+# extraction, normalisation, the per-batch side tables, the schemas. Not storage, the pool
+# or the commit pass: they do not change a row's content (the commit pass runs every time).
+_ROW_CODE = ("tasks.ingest", "tasks.extract", "tasks.normalise", "tasks.records", "schemas")
+
+
+@functools.cache
+def code_version() -> str:
+    """8 hex digits over the source of the row-making modules (names and bytes), found
+    without importing them: the driver never loads the extraction code."""
+    digest = hashlib.blake2b(digest_size=4)
+    for name in _ROW_CODE:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            raise RuntimeError(f"cannot find the source of {name}")
+        if spec.submodule_search_locations:  # a package: every module in it
+            root = Path(next(iter(spec.submodule_search_locations)))
+            files = sorted(root.rglob("*.py"))
+        else:
+            root, files = Path(spec.origin).parent, [Path(spec.origin)]
+        for path in files:
+            digest.update(f"{name}/{path.relative_to(root).as_posix()}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _version(package: str) -> str:

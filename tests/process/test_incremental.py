@@ -198,3 +198,38 @@ def test_spans_of_warcs_on_s3_give_the_rows_of_whole_local_reads(s3, tmp_path: P
         for row in rows:
             row["source_uri"] = row["source_uri"].replace(f"{s3.location}/raw", str(raw))
     assert got == tables(tmp_path / "whole", whole)
+
+
+def test_an_edit_to_row_making_code_changes_the_pipeline_version(tmp_path, monkeypatch) -> None:
+    # pieces and backfill dates are reused only under the same pipeline_version: an edited
+    # rule must change it even when nobody bumps the package version
+    import sys
+
+    import tasks.process.pipeline as pipeline
+
+    package = tmp_path / "rowcode_probe"
+    (package / "rules").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    rule = package / "rules" / "titles.py"
+    rule.write_text("SEPARATORS = '-|'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(pipeline, "_ROW_CODE", ("rowcode_probe", "tasks.records"))
+
+    def version() -> str:
+        pipeline.code_version.cache_clear()
+        return pipeline.code_version()
+
+    try:
+        before = version()
+        assert before == version()  # deterministic
+        rule.write_text("SEPARATORS = '-|:'\n")
+        edited = version()
+        rule.write_text("SEPARATORS = '-|'\n")
+        assert edited != before
+        assert version() == before  # content, not time stamps
+        (package / "rules" / "authors.py").write_text("")  # a new module counts too
+        assert version() != before
+    finally:
+        pipeline.code_version.cache_clear()
+        sys.modules.pop("rowcode_probe", None)
+    assert pipeline.pipeline_version().rsplit("+code.", 1)[1] == pipeline.code_version()

@@ -61,7 +61,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tasks.extract.record import extract_record  # noqa: E402
-from tasks.normalise.fields import registered_domain  # noqa: E402
+from tasks.normalise.urls import registered_domain  # noqa: E402
 from tasks.process.pipeline import extract_options  # noqa: E402
 from tasks.records import ExtractOptions, RawRecord  # noqa: E402
 

@@ -17,6 +17,7 @@ the steps shows up as a failing test, not as silently different rows.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from htmldate import find_date
 from lxml.html import HtmlElement
@@ -34,6 +35,8 @@ from trafilatura.metadata import (
 )
 from trafilatura.settings import set_date_params
 
+from tasks.normalise.dates import FUTURE_SLACK
+
 LOGGER = logging.getLogger(__name__)
 
 # The Document fields newsflow reads (tasks.extract.record); `date` only when asked for.
@@ -41,7 +44,12 @@ USED_FIELDS = ("title", "author", "url", "sitename", "description", "categories"
 
 
 def page_metadata(
-    tree: HtmlElement, url: str | None, *, with_date: bool, with_categories: bool = True
+    tree: HtmlElement,
+    url: str | None,
+    *,
+    with_date: bool,
+    with_categories: bool = True,
+    now: datetime | None = None,
 ) -> Document:
     """Title, author, site name, description, tags, and (if asked for) categories and
     htmldate's date of a parsed page, as `trafilatura.metadata.extract_metadata` finds
@@ -49,10 +57,18 @@ def page_metadata(
 
     Categories from the page's meta tags and JSON-LD are always there; `with_categories`
     adds trafilatura's search of the links in the page (~1.6 ms), which newsflow only
-    needs when the page declared no section of its own."""
+    needs when the page declared no section of its own.
+
+    `now` (the record's fetch time) bounds htmldate's date as `parse_datetime` bounds the
+    metadata's: no later than two days after it. Without it htmldate's own bound is the
+    wall clock, so a backfill of pages fetched years ago would accept dates after their
+    fetch (a later "updated" stamp, a comment, a footer's year) as their publication."""
     # bare_extraction's default htmldate settings (EXTENSIVE_DATE_SEARCH on); per call,
     # because they hold today's date as the latest plausible one
     date_params = set_date_params(True)
+    if now is not None:
+        latest = (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(UTC) + FUTURE_SLACK
+        date_params["max_date"] = latest.date().isoformat()  # htmldate compares naive days
     metadata = examine_meta(tree)
     if metadata.author and " " not in metadata.author:
         metadata.author = None  # trafilatura's rule: a one-word meta author is a handle

@@ -23,6 +23,7 @@ from dateutil.tz import tzoffset
 
 __all__ = [
     "EARLIEST",
+    "FUTURE_SLACK",
     "METADATA_DATE_SOURCES",
     "parse_datetime",
     "parse_datetime_offset",

@@ -279,8 +279,14 @@ def _json_ld_section(found: _JsonLd) -> str | None:
 # --------------------------------------------------------------------------- <time>
 
 
+# class words of a <time> that shows the last update (hAtom's "updated", WordPress's
+# "entry-date updated", "date-modified"): not a publication date
+_UPDATED_CLASS = re.compile(r"updated|modified", re.IGNORECASE)
+
+
 def _time_values(times: list[Any]) -> list[str]:
-    """datetime attributes of <time> elements, the publication-looking ones first."""
+    """datetime attributes of <time> elements, the publication-looking ones first; those
+    marked as the modification time (itemprop dateModified, class "updated") left out."""
     preferred, others = [], []
     for el in times:
         value = el.get("datetime")
@@ -288,6 +294,8 @@ def _time_values(times: list[Any]) -> list[str]:
             continue
         itemprop = (el.get("itemprop") or "").lower()
         classes = (el.get("class") or "").lower()
+        if itemprop == "datemodified" or _UPDATED_CLASS.search(classes):
+            continue
         if itemprop == "datepublished" or "pub" in classes or el.get("pubdate") is not None:
             preferred.append(value)
         else:
@@ -442,7 +450,7 @@ def _fill_published(meta: PageMeta, page: _Page) -> None:
             continue
         when, offset = parsed
         if all(when != f[0] for f in found):
-            found.append((when, source, ":" in value))
+            found.append((when, source, ":" in value and not _MIDNIGHT.search(value)))
         # CMSs write the same instant as "+00:00" in one place and in the publisher's zone
         # in another (WordPress: og meta in UTC, the visible <time> at -08:00): a non-zero
         # offset for the same instant says more about the publisher's day
@@ -451,8 +459,14 @@ def _fill_published(meta: PageMeta, page: _Page) -> None:
     meta.published = [(when, source) for when, source, _ in _prefer_timed(found)]
 
 
+# A time of exactly midnight ("2023-05-17T00:00:00+0000"): a CMS field that holds a date
+# only, written out as a datetime; it says no more than "2023-05-17".
+_MIDNIGHT = re.compile(r"[T ]00:00(?::00(?:\.0+)?)?(?:Z|[+-]\d{2}:?\d{2})?\s*$", re.IGNORECASE)
+
+
 def _prefer_timed(found: list[tuple[datetime, str, bool]]) -> list[tuple[datetime, str, bool]]:
-    """Move a date-only candidate behind a timed one for the same day.
+    """Move a date-only candidate (or one at exactly midnight) behind a timed one for the
+    same day.
 
     Pages often give `datePublished: "2014-09-15"` next to `"2014-09-15T20:22:02+00:00"`:
     the second says more. 36 h covers the date being local while the time is UTC.

@@ -87,7 +87,12 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
     with_date = first_published is None or stamped_on_save(first_published, meta.modified)
     try:
         document = page_metadata(
-            tree, record.url, with_date=with_date, with_categories=not meta.section, now=now
+            tree,
+            record.url,
+            with_date=with_date,
+            with_categories=not meta.section,
+            now=now,
+            modified=meta.modified,
         )
     except (TypeError, ValueError) as err:  # bare_extraction dropped such pages silently
         raise _StageError("extract", "metadata_failed", _one_line(err)) from err

@@ -267,6 +267,24 @@ def test_date_only_candidate_stays_first_when_no_timed_one_is_near():
     assert meta_of(markup).published[0] == (datetime(2019, 11, 19, tzinfo=UTC), "json-ld")
 
 
+def test_a_midnight_stamp_counts_as_a_date_only_beside_a_timed_one():
+    # two Article objects of one page (Yoast's graph and a theme's own): the first holds a
+    # date field written out as midnight, the second the time of publication
+    markup = page(
+        json_ld('{"@type": "Article", "datePublished": "2023-05-17T00:00:00+0000"}')
+        + json_ld('{"@type": "BlogPosting", "datePublished": "2023-05-18T04:39:05+00:00"}')
+    )
+    assert meta_of(markup, url=None).published == [
+        (datetime(2023, 5, 18, 4, 39, 5, tzinfo=UTC), "json-ld"),
+        (datetime(2023, 5, 17, tzinfo=UTC), "json-ld"),
+    ]
+
+
+def test_a_timed_midnight_alone_stays_first():
+    markup = page(json_ld('{"@type": "NewsArticle", "datePublished": "2025-03-18T00:00:00Z"}'))
+    assert meta_of(markup).published == [(datetime(2025, 3, 18, tzinfo=UTC), "json-ld")]
+
+
 # --------------------------------------------------------------------------- meta tags, <time>
 
 
@@ -342,6 +360,24 @@ def test_time_tag_prefers_publication_markers():
     )
     meta = meta_of(page(body=body))
     assert meta.published == [(datetime(2025, 3, 18, 8, 30, tzinfo=UTC), "time-tag")]
+
+
+@pytest.mark.parametrize(
+    "updated",
+    [
+        '<time itemProp="dateModified" class="date" dateTime="2025-01-02T09:06:08-06:00">'
+        "January 2, 2025, 9:06am CST</time>",
+        '<time class="date updated" dateTime="2025-01-02T09:06:08-06:00">January 2, 2025</time>',
+        '<time class="entry-date updated" datetime="2025-01-02T09:06:08-06:00">2 Jan</time>',
+    ],
+)
+def test_time_tag_marked_as_the_update_is_no_publication_date(updated):
+    body = f"<p>Updated {updated}</p>"
+    assert meta_of(page(body=body)).published == []
+    published = '<time class="entry-date published" datetime="2024-11-05T10:00:00Z">5 Nov</time>'
+    assert meta_of(page(body=published + body)).published == [
+        (datetime(2024, 11, 5, 10, tzinfo=UTC), "time-tag")
+    ]
 
 
 def test_time_tag_falls_back_to_first_valid_time():

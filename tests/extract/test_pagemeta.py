@@ -154,3 +154,37 @@ def test_extraction_bounds_htmldate_by_the_record_fetch_time() -> None:
         datetime(2019, 6, 14, tzinfo=UTC),
         "text",
     )
+
+
+def _dated_page(byline: str) -> str:
+    """A page whose meta tags give only the last update; `byline` is what readers see."""
+    return (
+        "<html><head><title>Data analytics platforms</title>"
+        '<meta property="article:modified_time" content="2025-09-15T15:41:43+00:00">'
+        "</head><body><article><h1>Data analytics platforms: features and benefits</h1>"
+        f"<p class='meta'>{byline}</p>"
+        + "<p>Analytics platforms gather data from many sources into one place.</p>" * 6
+        + "</article></body></html>"
+    )
+
+
+MODIFIED = datetime(2025, 9, 15, 15, 41, 43, tzinfo=UTC)
+FETCHED = datetime(2026, 3, 31, tzinfo=UTC)
+
+
+def test_htmldate_date_that_is_the_update_gives_way_to_an_earlier_shown_date() -> None:
+    tree = trafilatura.load_html(_dated_page("By Jane Doe on January 3, 2024"))
+    plain = page_metadata(tree, "https://example.com/a", with_date=True, now=FETCHED)
+    assert plain.date == "2025-09-15"  # htmldate alone: the modification meta tag
+    found = page_metadata(
+        tree, "https://example.com/a", with_date=True, now=FETCHED, modified=MODIFIED
+    )
+    assert found.date == "2024-01-03"
+
+
+def test_htmldate_date_stays_the_update_when_the_page_shows_nothing_earlier() -> None:
+    tree = trafilatura.load_html(_dated_page("By Jane Doe"))
+    found = page_metadata(
+        tree, "https://example.com/a", with_date=True, now=FETCHED, modified=MODIFIED
+    )
+    assert found.date == "2025-09-15"

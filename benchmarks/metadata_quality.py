@@ -71,6 +71,8 @@ DATA = Path(__file__).resolve().parent / "data" / "wcxb-dev"
 CRAWL_DATE = date(2026, 3, 31)
 METRICS = ("title", "authors", "date")
 STRICT_TITLE = "title (no quote folding)"  # reported on its own line
+# a diagnostic, not the target: the annotated day is `published_at`'s or `modified_at`'s
+DATE_OR_MODIFIED = "date (published or modified)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,11 +171,14 @@ def local_date(published_at: object, offset_minutes: int | None) -> date | None:
 
 
 def date_ok(predicted: object, offset_minutes: int | None, truth: str) -> bool:
+    """On the annotated day; in the annotated month when the annotation gives only a month
+    ("2015-11")."""
     day = local_date(predicted, offset_minutes)
-    return day is not None and day.isoformat() == truth[:10]
+    wanted = truth[:10]
+    return day is not None and day.isoformat()[: len(wanted)] == wanted
 
 
-_TALLIED = (*METRICS, STRICT_TITLE)
+_TALLIED = (*METRICS, STRICT_TITLE, DATE_OR_MODIFIED)
 
 
 @dataclass(slots=True)
@@ -219,6 +224,9 @@ def check(page: Page, row: dict | None) -> dict[str, bool]:
     if page.publish_date:
         offset = row.get("published_at_utc_offset_minutes")
         checks["date"] = date_ok(row.get("published_at"), offset, page.publish_date)
+        checks[DATE_OR_MODIFIED] = checks["date"] or date_ok(
+            row.get("modified_at"), None, page.publish_date
+        )
     return checks
 
 
@@ -267,6 +275,8 @@ def main() -> None:
     print("targets       >= 0.85        >= 0.75        >= 0.90")
     strict = " / ".join(f"{name} {t.rate(STRICT_TITLE):.3f}" for name, t in tallies.items())
     print(f"{STRICT_TITLE}: {strict}")
+    either = " / ".join(f"{name} {t.rate(DATE_OR_MODIFIED):.3f}" for name, t in tallies.items())
+    print(f"{DATE_OR_MODIFIED}: {either}")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 from copy import deepcopy
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from htmldate import find_date
 from htmldate.core import ITEMPROP_ATTRS_MODIFIED, NAME_MODIFIED, PROPERTY_MODIFIED
@@ -121,7 +122,7 @@ def byline_author(tree: HtmlElement) -> str | None:
 
 
 def _original_date(
-    tree: HtmlElement, params: dict[str, object], modified: datetime | None
+    tree: HtmlElement, params: dict[str, Any], modified: datetime | None
 ) -> str | None:
     """htmldate's date ("YYYY-MM-DD"), unless it is the page's declared modification day
     and the page shows an earlier date: then that one.

@@ -77,8 +77,7 @@ def page_metadata(
     # because they hold today's date as the latest plausible one
     date_params = set_date_params(True)
     if now is not None:
-        latest = (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(UTC) + FUTURE_SLACK
-        date_params["max_date"] = latest.date().isoformat()  # htmldate compares naive days
+        date_params["max_date"] = _latest_day(now)
     metadata = examine_meta(tree)
     if metadata.author and " " not in metadata.author:
         metadata.author = None  # trafilatura's rule: a one-word meta author is a handle
@@ -119,6 +118,16 @@ def byline_author(tree: HtmlElement) -> str | None:
     """The author trafilatura finds in the page's by-line elements (not its metadata),
     for pages whose metadata credits only the site. Works on a copy (~1-3 ms)."""
     return extract_author(tree)
+
+
+def _latest_day(now: datetime) -> str:
+    """The last plausible publication day for a record fetched at `now`, as htmldate takes
+    it ("YYYY-MM-DD", compared as a naive day)."""
+    try:
+        latest = (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(UTC) + FUTURE_SLACK
+    except OverflowError:  # a fetch time at the very end of datetime's range
+        latest = datetime.max
+    return latest.date().isoformat()
 
 
 def _original_date(

@@ -127,6 +127,7 @@ UNDATED_META_PAGE = (
         (datetime(2024, 6, 12, 23, 0, tzinfo=UTC), "2024-06-14"),  # within two days
         # a backfill of a page fetched in 2020 cannot have been published in 2024
         (datetime(2020, 5, 1, 9, 0, tzinfo=UTC), None),
+        (datetime.max.replace(tzinfo=UTC), "2024-06-14"),  # the bound must not overflow
     ],
 )
 def test_htmldate_is_bounded_by_the_fetch_time_not_the_clock(fetched_at, expected) -> None:

@@ -23,7 +23,7 @@ from shingle_f1 import score as shingle_score  # noqa: E402
 from word_f1 import page_f1  # noqa: E402
 
 from tasks.ingest.decode import decode_bytes  # noqa: E402
-from tasks.normalise import fields as normalise  # noqa: E402
+from tasks.normalise.urls import registered_domain  # noqa: E402
 
 WCXB = HERE / "data" / "wcxb-dev"
 CACHE = HERE / ".cache"
@@ -40,7 +40,7 @@ class BenchPage:
 
     @property
     def domain(self) -> str:
-        return normalise.registered_domain(self.url) or self.page_id
+        return registered_domain(self.url) or self.page_id
 
 
 def wcxb_pages(root: Path = WCXB) -> list[BenchPage]:

@@ -26,7 +26,9 @@ import trafilatura  # noqa: E402
 from tasks.extract.htmlmeta import read_page_meta  # noqa: E402
 from tasks.extract.textclean import clean_text  # noqa: E402
 from tasks.ingest.decode import decode_bytes  # noqa: E402
-from tasks.normalise.fields import detect_language, registered_domain, simhash64  # noqa: E402
+from tasks.normalise.hashes import simhash64  # noqa: E402
+from tasks.normalise.language import detect_language  # noqa: E402
+from tasks.normalise.urls import registered_domain  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 TEXT = (DATA / "text" / "echolive-trump-putin.txt").read_text(encoding="utf-8")

@@ -25,23 +25,28 @@ developed looking only at the "dev" half; the "held-out" half shows how they gen
 
 Measured 2026-12-03 on the 793 article pages (title / all authors / date):
 
-    half       before issue 15          parts 1-4                after part 5 (schema v3)
-    all        0.745 / 0.689 / 0.824    0.850 / 0.763 / 0.829    0.879 / 0.763 / 0.844
-    dev        0.730 / 0.703 / 0.839    0.853 / 0.792 / 0.839    0.889 / 0.792 / 0.852
-    held-out   0.760 / 0.673 / 0.809    0.847 / 0.733 / 0.818    0.869 / 0.733 / 0.836
+    half       before issue 15      parts 1-4            part 5 (schema v3)   date rules (meta)
+    all        .745 / .689 / .824   .850 / .763 / .829   .879 / .763 / .844   .879 / .763 / .851
+    dev        .730 / .703 / .839   .853 / .792 / .839   .889 / .792 / .852   .889 / .792 / .861
+    held-out   .760 / .673 / .809   .847 / .733 / .818   .869 / .733 / .836   .869 / .733 / .842
 
-"after part 5" folds quotation marks in titles (strict, unfolded: 0.850 / 0.853 / 0.847,
+"part 5" folds quotation marks in titles (strict, unfolded: 0.850 / 0.853 / 0.847,
 as before) and compares the publisher's local day (`published_at_utc_offset_minutes`);
 the date rules added: the offset is kept, a non-zero offset of the same instant wins over
 "+00:00", and a publication time stamped on the last save gives way to htmldate's earlier
-original date.
+original date. "date rules (meta)" (written looking at the dev half only): a midnight stamp
+ranks as date-only beside a timed candidate, a `<time>` marked as the update is no
+candidate, htmldate's date that is the modification day gives way to an earlier date the
+page shows, htmldate is bounded by the fetch time, and a month-only annotation ("2015-11")
+is matched on the month.
 
-Of the 103 date misses left (both halves): 38 annotate a date that appears nowhere in the
-page's HTML in any common format; 27 annotate the page's declared `dateModified` (the
-"Updated …" date it shows; `published_at` keeps the publication time, as the data
-dictionary says); 29 annotate another date the page shows where its metadata or htmldate
-give a different one; 6 are a day off (the annotation taking the UTC day where the page
-shows its local one, or the other way round); 2 annotate only a month; 1 page gave no date.
+The local day is the right comparison: on the dev half, the local and the UTC day disagree
+on 7 annotated pages, and the annotation is the local day on 5 of them.
+
+Most misses left are not rule gaps: WCXB annotates the date the page *shows*, which is
+often its "Updated …" date; `published_at` keeps the publication time, as the data
+dictionary says. The diagnostic line "date (published or modified)" counts a page as a hit
+when the annotated day is `published_at`'s or `modified_at`'s (0.903 dev / 0.881 held-out).
 """
 
 from __future__ import annotations
@@ -61,7 +66,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tasks.extract.record import extract_record  # noqa: E402
-from tasks.normalise.fields import registered_domain  # noqa: E402
+from tasks.normalise.urls import registered_domain  # noqa: E402
 from tasks.process.pipeline import extract_options  # noqa: E402
 from tasks.records import ExtractOptions, RawRecord  # noqa: E402
 
@@ -71,6 +76,8 @@ DATA = Path(__file__).resolve().parent / "data" / "wcxb-dev"
 CRAWL_DATE = date(2026, 3, 31)
 METRICS = ("title", "authors", "date")
 STRICT_TITLE = "title (no quote folding)"  # reported on its own line
+# a diagnostic, not the target: the annotated day is `published_at`'s or `modified_at`'s
+DATE_OR_MODIFIED = "date (published or modified)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,11 +176,14 @@ def local_date(published_at: object, offset_minutes: int | None) -> date | None:
 
 
 def date_ok(predicted: object, offset_minutes: int | None, truth: str) -> bool:
+    """On the annotated day; in the annotated month when the annotation gives only a month
+    ("2015-11")."""
     day = local_date(predicted, offset_minutes)
-    return day is not None and day.isoformat() == truth[:10]
+    wanted = truth[:10]
+    return day is not None and day.isoformat()[: len(wanted)] == wanted
 
 
-_TALLIED = (*METRICS, STRICT_TITLE)
+_TALLIED = (*METRICS, STRICT_TITLE, DATE_OR_MODIFIED)
 
 
 @dataclass(slots=True)
@@ -219,6 +229,9 @@ def check(page: Page, row: dict | None) -> dict[str, bool]:
     if page.publish_date:
         offset = row.get("published_at_utc_offset_minutes")
         checks["date"] = date_ok(row.get("published_at"), offset, page.publish_date)
+        checks[DATE_OR_MODIFIED] = checks["date"] or date_ok(
+            row.get("modified_at"), None, page.publish_date
+        )
     return checks
 
 
@@ -267,6 +280,8 @@ def main() -> None:
     print("targets       >= 0.85        >= 0.75        >= 0.90")
     strict = " / ".join(f"{name} {t.rate(STRICT_TITLE):.3f}" for name, t in tallies.items())
     print(f"{STRICT_TITLE}: {strict}")
+    either = " / ".join(f"{name} {t.rate(DATE_OR_MODIFIED):.3f}" for name, t in tallies.items())
+    print(f"{DATE_OR_MODIFIED}: {either}")
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ import pyarrow.dataset as ds
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from schemas import ARTICLES_FILE_SCHEMA, ARTICLES_SCHEMA_VERSION, PARTITIONING  # noqa: E402
-from tasks.normalise.fields import article_id, content_hash  # noqa: E402
+from tasks.normalise.hashes import article_id, content_hash  # noqa: E402
 from tasks.process.write import RunContext, commit_partitions, write_staged_batch  # noqa: E402
 
 FIRST_DATE = date(2025, 1, 1)

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import corpus  # noqa: E402
 from make_text_dumps import render_text_dump  # noqa: E402
 
-from tasks.normalise.fields import clean_title  # noqa: E402
+from tasks.normalise.titles import clean_title  # noqa: E402
 
 SITE = "https://news.example.com"  # registered domain example.com (a reserved name)
 SITE_NAME = "The Example Herald"

@@ -55,8 +55,8 @@ from make_text_dumps import render_text_dump  # noqa: E402
 from metadata_quality import CRAWL_DATE, DATA, QUOTE_FOLD, Page, wcxb_pages  # noqa: E402
 
 from tasks.extract.record import extract_record  # noqa: E402
-from tasks.normalise.fields import registered_domain  # noqa: E402
 from tasks.normalise.siteboiler import MIN_PAGES, SiteStats, paragraph_keys_table  # noqa: E402
+from tasks.normalise.urls import registered_domain  # noqa: E402
 from tasks.process.pipeline import extract_options  # noqa: E402
 from tasks.process.write import articles_table  # noqa: E402
 from tasks.records import RawRecord  # noqa: E402

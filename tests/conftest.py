@@ -50,6 +50,9 @@ _hypothesis_profiles()
 DATA = Path(__file__).resolve().parent / "data"
 DEMO_RAW = REPO / "infra" / "demo" / "raw"
 SAMPLE_TXT = DATA / "text" / "echolive-trump-putin.txt"
+# a real article (the normalise tests' long text) and input no field rule may raise on
+ECHOLIVE_TEXT = SAMPLE_TXT.read_text(encoding="utf-8")
+ODD_INPUTS = [None, "", "   ", "\x00", "garbage", "http://", "://", "\ud800", 42, b"bytes", []]
 
 
 @pytest.fixture(scope="session")

@@ -43,7 +43,7 @@ from warcio.warcwriter import WARCWriter
 
 from schemas import partition_name
 from tasks.collect.fetch import Fetch
-from tasks.normalise.fields import normalise_url
+from tasks.normalise.urls import normalise_url
 from tasks.storage.store import (
     LockHeld,
     S3Options,
@@ -200,7 +200,7 @@ class RawZone:
 def url_key(url: str) -> int:
     """64-bit key of a URL: the index holds ints, not strings (millions of URLs fit in RAM).
 
-    The URL is normalised by the rule of the articles' canonical_url (tasks.normalise.fields:
+    The URL is normalised by the rule of the articles' canonical_url (tasks.normalise.urls:
     lower-case host, no default port, fragment or tracking parameters), so that the
     collector's "seen" and the processed table's URL identity agree."""
     normal = normalise_url(url) or url.strip()

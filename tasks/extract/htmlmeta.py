@@ -5,14 +5,8 @@ canonical-link list and no modified date. We read those from the same tree the p
 hands to `trafilatura.bare_extraction` (which works on a copy), in one pass over the
 `<meta>`, `<link>`, `<base>`, `<time>` and `<script type="application/ld+json">` elements.
 
-Date rules (`parse_datetime`):
-- the time of day and the UTC offset are kept; every result is converted to UTC
-  (`2025-03-18T16:48:00+02:00` -> `2025-03-18 14:48 UTC`);
-- a value without an offset (naive) is taken as UTC: pages rarely say which local time
-  they mean, and UTC keeps reruns reproducible whatever the machine's time zone;
-- a date without a time is midnight UTC;
-- invalid values and implausible ones (before 1990, or more than two days after `now`)
-  are rejected, so the caller moves on to the next candidate.
+Dates are parsed by `tasks.normalise.dates.parse_datetime` (its docstring gives the rules),
+bounded by `now`, the record's fetch time.
 """
 
 from __future__ import annotations
@@ -24,21 +18,19 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from dateutil import parser as _dateutil
-from dateutil.tz import tzoffset
 from lxml import html as lxml_html
+
+from tasks.normalise.dates import parse_datetime, parse_datetime_offset
 
 _log = logging.getLogger(__name__)
 
 __all__ = [
     "PageMeta",
     "author_links",
-    "parse_datetime",
-    "parse_datetime_offset",
     "read_page_meta",
 ]
 
@@ -58,147 +50,13 @@ class PageMeta:
     published_offsets: dict[datetime, int] = field(default_factory=dict)
     modified: datetime | None = None  # UTC
     section: str | None = None
-    # JSON-LD author names, as written (splitting is normalise.split_authors' job)
+    # JSON-LD author names, as written (splitting is authors.split_authors' job)
     json_ld_authors: list[str] = field(default_factory=list)
     # texts of the page's <h1> elements that are no logo or masthead: those inside the
     # article (<article>, <main>, an Article itemtype) if any, else all; page order
     headlines: list[str] = field(default_factory=list)
     # the title the page declares: og:title, twitter:title, JSON-LD headline, else <title>
     declared_title: str | None = None
-
-
-# --------------------------------------------------------------------------- dates
-
-EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
-FUTURE_SLACK = timedelta(days=2)  # time zones and pre-dated embargoed stories
-
-# Abbreviations seen on news pages. dateutil knows only UTC/GMT by itself, and would
-# otherwise use the *machine's* zone when the name happens to match it.
-# IST is ambiguous (India/Ireland/Israel); India's +05:30 is by far the most common on
-# pages that print it (Irish and Israeli sites give ISO offsets in their metadata).
-_TZ_HOURS = {
-    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "BST": 1, "WEST": 1, "CET": 1,
-    "IST": 5.5, "CEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "EST": -5, "EDT": -4,
-    "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "AKST": -9,
-    "AKDT": -8, "HST": -10, "JST": 9, "KST": 9, "HKT": 8, "SGT": 8, "AWST": 8,
-    "ACST": 9.5, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13,
-}  # fmt: skip
-
-# dateutil reads "GMT+0200" the POSIX way (UTC-2); JavaScript's Date.toString() means +02:00.
-_GMT_OFFSET = re.compile(r"\b(?:GMT|UTC)\s*(?=[+-]\d)", re.IGNORECASE)
-_PARENTHESISED = re.compile(r"\([^)]*\)")  # "(Central European Summer Time)"
-_EPOCH = re.compile(r"\d{10}(?:\d{3})?")  # seconds or milliseconds since 1970
-# Two defaults that differ in year, month and day: a component missing from the string
-# shows up as a difference between the two parses, and such partial dates are rejected.
-_DEFAULT_A = datetime(1904, 1, 1)
-_DEFAULT_B = datetime(1905, 2, 2)
-
-
-def _tzinfos(name: str | None, offset: int | None) -> tzinfo | None:
-    if name is None:
-        return None if offset is None else tzoffset(None, offset)
-    hours = _TZ_HOURS.get(name.upper())
-    return None if hours is None else tzoffset(name, int(hours * 3600))
-
-
-def _parse_loose(value: str) -> datetime | None:
-    """RFC 2822, "November 19, 2019", "Tue Nov 19 2019 03:05:46 GMT+0000", ..."""
-    text = _GMT_OFFSET.sub("", _PARENTHESISED.sub(" ", value)).strip()
-    if not text:
-        return None
-    try:
-        first = _dateutil.parse(text, default=_DEFAULT_A, tzinfos=_tzinfos)
-        second = _dateutil.parse(text, default=_DEFAULT_B, tzinfos=_tzinfos)
-    except (ValueError, OverflowError, TypeError):
-        return None
-    if first.date() != second.date():
-        return None  # year, month or day missing: "Nov 19", "5", "2019"
-    return first
-
-
-def _to_utc(value: datetime) -> datetime | None:
-    try:
-        if value.tzinfo is None or value.utcoffset() is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-    except (OverflowError, ValueError):
-        return None  # e.g. year 1 with a positive offset
-
-
-def _plausible(value: datetime, now: datetime | None) -> bool:
-    reference = now if now is not None else datetime.now(UTC)
-    if reference.tzinfo is None:
-        reference = reference.replace(tzinfo=UTC)
-    try:
-        latest = reference + FUTURE_SLACK
-    except OverflowError:  # a fetch time at the very end of datetime's range
-        latest = datetime.max.replace(tzinfo=UTC)
-    return EARLIEST <= value <= latest
-
-
-def parse_datetime(value: object, now: datetime | None = None) -> datetime | None:
-    """A plausible tz-aware UTC datetime from a metadata value, or None.
-
-    ISO 8601 first (`datetime.fromisoformat`), then epoch seconds/milliseconds, then
-    dateutil for the other common forms. Naive values are taken as UTC, date-only
-    values give midnight UTC. `now` (default: the current time) bounds the future.
-    """
-    parsed = parse_datetime_offset(value, now)
-    return None if parsed is None else parsed[0]
-
-
-def parse_datetime_offset(
-    value: object, now: datetime | None = None
-) -> tuple[datetime, int | None] | None:
-    """`parse_datetime`'s UTC datetime and the UTC offset in minutes the value was written
-    with (None when it had none: naive, date-only, epoch). The offset gives the publisher's
-    own calendar day: "2025-06-13T00:30+02:00" is 12 June in UTC but 13 June on the page."""
-    if isinstance(value, datetime):
-        parsed: datetime | None = value
-    elif isinstance(value, str):
-        text = value.strip()
-        if not text or len(text) > 80:  # longer strings are prose, not dates
-            return None
-        parsed = _parse_string(text)
-    else:
-        return None
-    if parsed is None:
-        return None
-    # an epoch count is a bare instant: it says nothing of the publisher's zone
-    epoch = isinstance(value, str) and _EPOCH.fullmatch(value.strip()) is not None
-    offset = None if epoch else _offset_minutes(parsed)
-    parsed = _to_utc(parsed)
-    if parsed is None or not _plausible(parsed, now):
-        return None
-    return parsed, offset
-
-
-_MAX_OFFSET_MINUTES = 18 * 60  # datetime's own bound; real zones stay within -12..+14 h
-
-
-def _offset_minutes(value: datetime) -> int | None:
-    try:
-        offset = value.utcoffset()
-    except (OverflowError, ValueError):
-        return None
-    if offset is None:
-        return None
-    minutes = round(offset.total_seconds() / 60)
-    return minutes if abs(minutes) <= _MAX_OFFSET_MINUTES else None
-
-
-def _parse_string(text: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        pass
-    if _EPOCH.fullmatch(text):
-        seconds = int(text) / (1000 if len(text) == 13 else 1)
-        try:
-            return datetime.fromtimestamp(seconds, UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    return _parse_loose(text)
 
 
 # --------------------------------------------------------------------------- meta tags
@@ -401,7 +259,7 @@ def _person_names(value: Any, by_id: dict[str, dict[str, Any]], depth: int = 0) 
 
 
 def _json_ld_authors(found: _JsonLd) -> list[str]:
-    # as declared, repeats included: normalise.split_authors cleans and de-duplicates
+    # as declared, repeats included: authors.split_authors cleans and de-duplicates
     names: list[str] = []
     for node in found.articles or found.pages:
         names.extend(_person_names(node.get("author"), found.by_id))
@@ -421,8 +279,14 @@ def _json_ld_section(found: _JsonLd) -> str | None:
 # --------------------------------------------------------------------------- <time>
 
 
+# class words of a <time> that shows the last update (hAtom's "updated", WordPress's
+# "entry-date updated", "date-modified"): not a publication date
+_UPDATED_CLASS = re.compile(r"updated|modified", re.IGNORECASE)
+
+
 def _time_values(times: list[Any]) -> list[str]:
-    """datetime attributes of <time> elements, the publication-looking ones first."""
+    """datetime attributes of <time> elements, the publication-looking ones first; those
+    marked as the modification time (itemprop dateModified, class "updated") left out."""
     preferred, others = [], []
     for el in times:
         value = el.get("datetime")
@@ -430,6 +294,8 @@ def _time_values(times: list[Any]) -> list[str]:
             continue
         itemprop = (el.get("itemprop") or "").lower()
         classes = (el.get("class") or "").lower()
+        if itemprop == "datemodified" or _UPDATED_CLASS.search(classes):
+            continue
         if itemprop == "datepublished" or "pub" in classes or el.get("pubdate") is not None:
             preferred.append(value)
         else:
@@ -584,7 +450,7 @@ def _fill_published(meta: PageMeta, page: _Page) -> None:
             continue
         when, offset = parsed
         if all(when != f[0] for f in found):
-            found.append((when, source, ":" in value))
+            found.append((when, source, ":" in value and not _MIDNIGHT.search(value)))
         # CMSs write the same instant as "+00:00" in one place and in the publisher's zone
         # in another (WordPress: og meta in UTC, the visible <time> at -08:00): a non-zero
         # offset for the same instant says more about the publisher's day
@@ -593,8 +459,14 @@ def _fill_published(meta: PageMeta, page: _Page) -> None:
     meta.published = [(when, source) for when, source, _ in _prefer_timed(found)]
 
 
+# A time of exactly midnight ("2023-05-17T00:00:00+0000"): a CMS field that holds a date
+# only, written out as a datetime; it says no more than "2023-05-17".
+_MIDNIGHT = re.compile(r"[T ]00:00(?::00(?:\.0+)?)?(?:Z|[+-]\d{2}:?\d{2})?\s*$", re.IGNORECASE)
+
+
 def _prefer_timed(found: list[tuple[datetime, str, bool]]) -> list[tuple[datetime, str, bool]]:
-    """Move a date-only candidate behind a timed one for the same day.
+    """Move a date-only candidate (or one at exactly midnight) behind a timed one for the
+    same day.
 
     Pages often give `datePublished: "2014-09-15"` next to `"2014-09-15T20:22:02+00:00"`:
     the second says more. 36 h covers the date being local while the time is UTC.

@@ -17,8 +17,12 @@ the steps shows up as a failing test, not as silently different rows.
 from __future__ import annotations
 
 import logging
+from copy import deepcopy
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from htmldate import find_date
+from htmldate.core import ITEMPROP_ATTRS_MODIFIED, NAME_MODIFIED, PROPERTY_MODIFIED
 from lxml.html import HtmlElement
 from trafilatura.metadata import (
     META_URL,
@@ -34,14 +38,26 @@ from trafilatura.metadata import (
 )
 from trafilatura.settings import set_date_params
 
+from tasks.normalise.dates import FUTURE_SLACK
+
 LOGGER = logging.getLogger(__name__)
 
 # The Document fields newsflow reads (tasks.extract.record); `date` only when asked for.
 USED_FIELDS = ("title", "author", "url", "sitename", "description", "categories", "tags")
 
+# The meta keys htmldate reads as a modification time (and, looking for the original date,
+# falls back on): dropped for `_original_date`'s second search.
+_MODIFIED_META = frozenset(NAME_MODIFIED | PROPERTY_MODIFIED | ITEMPROP_ATTRS_MODIFIED)
+
 
 def page_metadata(
-    tree: HtmlElement, url: str | None, *, with_date: bool, with_categories: bool = True
+    tree: HtmlElement,
+    url: str | None,
+    *,
+    with_date: bool,
+    with_categories: bool = True,
+    now: datetime | None = None,
+    modified: datetime | None = None,
 ) -> Document:
     """Title, author, site name, description, tags, and (if asked for) categories and
     htmldate's date of a parsed page, as `trafilatura.metadata.extract_metadata` finds
@@ -49,10 +65,19 @@ def page_metadata(
 
     Categories from the page's meta tags and JSON-LD are always there; `with_categories`
     adds trafilatura's search of the links in the page (~1.6 ms), which newsflow only
-    needs when the page declared no section of its own."""
+    needs when the page declared no section of its own.
+
+    `now` (the record's fetch time) bounds htmldate's date as `parse_datetime` bounds the
+    metadata's: no later than two days after it. Without it htmldate's own bound is the
+    wall clock, so a backfill of pages fetched years ago would accept dates after their
+    fetch (a later "updated" stamp, a comment, a footer's year) as their publication.
+    `modified` (the page's declared modification time) is not taken for htmldate's date
+    when the page shows an earlier one (`_original_date`)."""
     # bare_extraction's default htmldate settings (EXTENSIVE_DATE_SEARCH on); per call,
     # because they hold today's date as the latest plausible one
     date_params = set_date_params(True)
+    if now is not None:
+        date_params["max_date"] = _latest_day(now)
     metadata = examine_meta(tree)
     if metadata.author and " " not in metadata.author:
         metadata.author = None  # trafilatura's rule: a one-word meta author is a handle
@@ -69,7 +94,7 @@ def page_metadata(
     if metadata.url:
         metadata.hostname = extract_domain(metadata.url, fast=True)
     if with_date:
-        metadata.date = find_date(tree, **{**date_params, "url": metadata.url})
+        metadata.date = _original_date(tree, {**date_params, "url": metadata.url}, modified)
     if not metadata.sitename:
         metadata.sitename = extract_sitename(tree)
     if metadata.sitename:
@@ -93,3 +118,49 @@ def byline_author(tree: HtmlElement) -> str | None:
     """The author trafilatura finds in the page's by-line elements (not its metadata),
     for pages whose metadata credits only the site. Works on a copy (~1-3 ms)."""
     return extract_author(tree)
+
+
+def _latest_day(now: datetime) -> str:
+    """The last plausible publication day for a record fetched at `now`, as htmldate takes
+    it ("YYYY-MM-DD", compared as a naive day)."""
+    try:
+        latest = (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(UTC) + FUTURE_SLACK
+    except OverflowError:  # a fetch time at the very end of datetime's range
+        latest = datetime.max
+    return latest.date().isoformat()
+
+
+def _original_date(
+    tree: HtmlElement, params: dict[str, Any], modified: datetime | None
+) -> str | None:
+    """htmldate's date ("YYYY-MM-DD"), unless it is the page's declared modification day
+    and the page shows an earlier date: then that one.
+
+    With no publication date in the page's meta tags, htmldate returns their modification
+    time as its "original" date before it reads the page's text, so the last update hides
+    a visible "Published January 3, 2024". Searching again without the modification meta
+    tags (on a copy) finds that date; it is taken only when it is earlier. A second
+    htmldate search (~1-2 ms), only on such pages."""
+    found = find_date(tree, **params)
+    if found is None or modified is None:
+        return found
+    try:
+        found_day = date.fromisoformat(found)
+    except ValueError:  # htmldate's outputformat is ISO; anything else is left as it is
+        return found
+    modified_day = modified.astimezone(UTC).date()
+    # within a day: htmldate reads the modification time in the page's zone, not UTC
+    if abs(found_day - modified_day) > timedelta(days=1):
+        return found
+    unmodified = deepcopy(tree)
+    for meta in list(unmodified.iter("meta")):
+        keys = {(meta.get(a) or "").strip().lower() for a in ("name", "property", "itemprop")}
+        if keys & _MODIFIED_META:
+            meta.drop_tree()
+    earlier = find_date(unmodified, **params)
+    try:
+        if earlier is not None and date.fromisoformat(earlier) < min(found_day, modified_day):
+            return earlier
+    except ValueError:
+        pass
+    return found

@@ -23,7 +23,13 @@ from tasks.extract.pagemeta import byline_author, page_metadata
 from tasks.extract.selection import seed_extraction, seed_plus_added, select_text
 from tasks.extract.textclean import clean_text
 from tasks.ingest.decode import DecodeError, decode_bytes
-from tasks.normalise import fields as normalise
+from tasks.normalise import urls
+from tasks.normalise.authors import names_person, split_authors
+from tasks.normalise.dates import METADATA_DATE_SOURCES, pick_published, stamped_on_save
+from tasks.normalise.language import detect_language
+from tasks.normalise.tags import split_tags
+from tasks.normalise.text import paragraphs, text_columns
+from tasks.normalise.titles import pick_title
 from tasks.records import DECODE_NOTES_KEY, ExtractOptions, Failure, RawRecord, Stage
 
 # libxml2 stops nesting at this depth: deeper pages come back flattened or empty.
@@ -78,10 +84,15 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
     # htmldate's date and trafilatura's categories are only needed when the page gave no
     # dated metadata / no section of its own, or a publication time stamped on the last save
     first_published = meta.published[0][0] if meta.published else None
-    with_date = first_published is None or normalise.stamped_on_save(first_published, meta.modified)
+    with_date = first_published is None or stamped_on_save(first_published, meta.modified)
     try:
         document = page_metadata(
-            tree, record.url, with_date=with_date, with_categories=not meta.section
+            tree,
+            record.url,
+            with_date=with_date,
+            with_categories=not meta.section,
+            now=now,
+            modified=meta.modified,
         )
     except (TypeError, ValueError) as err:  # bare_extraction dropped such pages silently
         raise _StageError("extract", "metadata_failed", _one_line(err)) from err
@@ -89,7 +100,7 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
     seed_text = extracted.text if extracted is not None else ""
     if not (seed_text or "").strip():
         raise _no_content(tree)
-    canonical = normalise.canonical_url(record.url, meta.declared_canonicals)
+    canonical = urls.canonical_url(record.url, meta.declared_canonicals)
     # a bare file has no URL: the page's own canonical link gives the router its URL shape
     kind = pagetype.classify(tree, record.url or canonical, seed_text)
     if not kind.is_article and not options.keep_non_articles:
@@ -100,14 +111,14 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
         )
     document.text = _page_text(tree, seed_text, kind.page_type)
 
-    domain = normalise.registered_domain(record.url or canonical)
-    title = normalise.pick_title(
+    domain = urls.registered_domain(record.url or canonical)
+    title = pick_title(
         meta.declared_title or document.title, meta.headlines, document.sitename, domain
     )
-    text = _without_leading_title(normalise.paragraphs(document.text), title, document.title)
+    text = _without_leading_title(paragraphs(document.text), title, document.title)
     if not text:
         raise _no_content(tree)
-    published_at, published_source = normalise.pick_published(
+    published_at, published_source = pick_published(
         meta.published, document.date, record.url or canonical, now=now, modified=meta.modified
     )
     authors = _authors(tree, meta.json_ld_authors or document.author, document.sitename, domain)
@@ -122,13 +133,13 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
         "published_at": published_at,
         # htmldate's date-only fallbacks ("url", "text") carry no offset of their own
         "published_at_utc_offset_minutes": meta.published_offsets.get(published_at)
-        if published_at is not None and published_source in normalise.METADATA_DATE_SOURCES
+        if published_at is not None and published_source in METADATA_DATE_SOURCES
         else None,
         "modified_at": meta.modified,
         "published_at_source": published_source,
-        "language": normalise.detect_language(text, meta.html_lang),
+        "language": detect_language(text, meta.html_lang),
         "section": meta.section or _first(document.categories),
-        "tags": normalise.split_tags(document.tags),
+        "tags": split_tags(document.tags),
         "text": text,
         "page_type": kind.page_type,
         "charset": charset,
@@ -158,23 +169,23 @@ def _authors(
     """The page's credits; when they name nobody but the site, the visible by-line and
     then links to an author's own page are read for a person (extra tree walks, only on
     such pages)."""
-    authors = normalise.split_authors(declared, site, domain)
-    if authors and not normalise.names_person(authors, site, domain):
-        authors = normalise.split_authors([*authors, byline_author(tree) or ""], site, domain)
-    if not normalise.names_person(authors, site, domain):
-        authors = normalise.split_authors([*authors, *author_links(tree)], site, domain)
+    authors = split_authors(declared, site, domain)
+    if authors and not names_person(authors, site, domain):
+        authors = split_authors([*authors, byline_author(tree) or ""], site, domain)
+    if not names_person(authors, site, domain):
+        authors = split_authors([*authors, *author_links(tree)], site, domain)
     return authors
 
 
 def _from_text(record: RawRecord) -> dict[str, Any]:
     raw, charset, charset_source, decode_notes = _decode(record)
     # the classifier's stopword lists are per language: guess it from the raw dump first
-    cleaned = clean_text(raw, language=normalise.detect_language(raw))
+    cleaned = clean_text(raw, language=detect_language(raw))
     if not cleaned.text.strip():
         raise _StageError("extract", "no_content", "no article paragraphs found in the text")
-    canonical = normalise.canonical_url(record.url, [])
-    text = normalise.paragraphs(cleaned.text)
-    domain = normalise.registered_domain(record.url)
+    canonical = urls.canonical_url(record.url, [])
+    text = paragraphs(cleaned.text)
+    domain = urls.registered_domain(record.url)
     return {
         "url": record.url,
         "canonical_url": canonical,
@@ -182,12 +193,12 @@ def _from_text(record: RawRecord) -> dict[str, Any]:
         "site_name": None,
         "title": cleaned.title,
         "description": None,
-        "authors": normalise.split_authors(cleaned.authors, None, domain),
+        "authors": split_authors(cleaned.authors, None, domain),
         "published_at": None,
         "published_at_utc_offset_minutes": None,
         "modified_at": None,
         "published_at_source": "none",
-        "language": normalise.detect_language(text),
+        "language": detect_language(text),
         "section": None,
         "tags": [],
         "text": text,
@@ -205,7 +216,7 @@ def _finish(row: dict[str, Any], record: RawRecord, options: ExtractOptions) -> 
     # list columns are never null, whatever path built the row: [] when there is nothing
     row["authors"] = list(row.get("authors") or [])
     row["tags"] = list(row.get("tags") or [])
-    row.update(normalise.text_columns(row["text"], row["canonical_url"]))
+    row.update(text_columns(row["text"], row["canonical_url"]))
     row["fetched_at"] = record.fetched_at
     row["source_uri"] = record.source_uri
     row["input_format"] = record.input_format

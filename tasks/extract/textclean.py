@@ -38,7 +38,7 @@ from functools import lru_cache
 import justext
 from trafilatura.settings import JUSTEXT_LANGUAGES
 
-from tasks.normalise.fields import split_names
+from tasks.normalise.authors import split_names
 
 __all__ = ["CleanText", "clean_text"]
 

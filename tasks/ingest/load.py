@@ -56,7 +56,7 @@ from fastwarc.warc import ArchiveIterator, WarcRecord, WarcRecordType
 
 from tasks.errors import safe_error_text
 from tasks.ingest.decode import DecodeError, decode_content
-from tasks.normalise.fields import host_of
+from tasks.normalise.urls import host_of
 from tasks.records import Failure, RawRecord
 from tasks.storage.store import S3Options, StorageError, StoredFile, is_s3_uri, list_stored_files
 

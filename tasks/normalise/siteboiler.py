@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
-from tasks.normalise import fields as normalise
+from tasks.normalise.text import text_columns
 
 MIN_PAGES = 3  # a block on fewer distinct pages of a site is never boilerplate
 MIN_SHARE = 0.20  # ... nor one on fewer than this share of the site's pages in the run
@@ -55,7 +55,7 @@ PREFIX_WORDS = 8  # truncated variants: paragraphs of 8..16 words also match on 
 LABEL_MAX_WORDS = 24  # teasers: "Read more: <headline>" paragraphs up to this long match on
 # their label, so the site's "Read more:" lines go even though each names another headline
 
-PARAGRAPH_SEPARATOR = "\n\n"  # how `text` separates paragraphs (normalise.paragraphs)
+PARAGRAPH_SEPARATOR = "\n\n"  # how `text` separates paragraphs (text.paragraphs)
 
 # One row per staged article: what the planning pass needs, nothing more.
 PARAGRAPH_KEYS_SCHEMA = pa.schema(
@@ -262,7 +262,7 @@ class BoilerplatePlan:
             counts.paragraphs_removed += removed
             counts.sites.add(site)
             texts[row] = stripped
-            for name, value in normalise.text_columns(stripped, canonicals[row]).items():
+            for name, value in text_columns(stripped, canonicals[row]).items():
                 columns[name][row] = value
         if not counts.rows_changed:
             return articles, counts

@@ -12,7 +12,7 @@ thread is joined before this module finishes, so no thread exists when workers f
 import gc
 import threading
 
-from tasks.normalise.fields import language_identifier
+from tasks.normalise.language import language_identifier
 
 _model_loader = threading.Thread(target=language_identifier, name="load-language-model")
 _model_loader.start()

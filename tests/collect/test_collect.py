@@ -654,7 +654,7 @@ def test_nightly_chains_collect_and_process(prefect_harness, tmp_path: Path) -> 
 
 def test_the_seen_index_and_canonical_url_share_one_normalisation() -> None:
     from tasks.collect.rawzone import url_key
-    from tasks.normalise.fields import canonical_url
+    from tasks.normalise.urls import canonical_url
 
     spellings = [
         "https://News.Example.com:443/2025/03/18/story.html?utm_source=x#comments",

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from tasks.extract.record import extract_record
-from tasks.normalise import fields as normalise
+from tasks.normalise import urls
 from tasks.records import ExtractOptions, Failure, RawRecord
 
 OPTIONS = ExtractOptions(crawl_date=date(2025, 3, 18), pipeline_version="test", schema_version=1)
@@ -40,7 +40,7 @@ def test_an_unexpected_error_inside_extraction_is_quarantined_as_extract(monkeyp
         raise LibrarySurprise("tldextract choked")
 
     # a real component of the step failing in a way nobody planned for
-    monkeypatch.setattr(normalise, "canonical_url", broken)
+    monkeypatch.setattr(urls, "canonical_url", broken)
     failed = extract_record(record(), OPTIONS)
     assert isinstance(failed, Failure)
     assert (failed.stage, failed.error_type) == ("extract", "LibrarySurprise")
@@ -52,7 +52,7 @@ def test_the_special_errors_keep_their_own_handling(monkeypatch, error) -> None:
     def broken(*_args, **_kwargs):
         raise error()
 
-    monkeypatch.setattr(normalise, "canonical_url", broken)
+    monkeypatch.setattr(urls, "canonical_url", broken)
     if error is MemoryError:  # the pool's memory limit: raised for the pool to handle
         with pytest.raises(MemoryError):
             extract_record(record(), OPTIONS)

@@ -13,7 +13,9 @@ from conftest import REPO
 from tasks.extract.htmlmeta import author_links, read_page_meta
 from tasks.extract.record import extract_record
 from tasks.extract.textclean import clean_text
-from tasks.normalise.fields import clean_title, names_person, pick_title, split_authors, split_tags
+from tasks.normalise.authors import names_person, split_authors
+from tasks.normalise.tags import split_tags
+from tasks.normalise.titles import clean_title, pick_title
 from tasks.process.write import articles_table
 from tasks.records import ExtractOptions, RawRecord
 

@@ -9,6 +9,7 @@ changing rows.
 from __future__ import annotations
 
 import sys
+from datetime import UTC, date, datetime
 
 import pytest
 import trafilatura
@@ -17,6 +18,8 @@ from trafilatura.metadata import extract_metadata
 from trafilatura.settings import set_date_params
 
 from tasks.extract.pagemeta import USED_FIELDS, page_metadata
+from tasks.extract.record import extract_record
+from tasks.records import ExtractOptions, RawRecord
 
 sys.path.append(str(REPO / "benchmarks"))
 from corpus import pages  # noqa: E402
@@ -106,3 +109,83 @@ def test_a_metadata_failure_quarantines_the_record_with_a_clear_reason(monkeypat
     assert isinstance(result, Failure)
     assert (result.stage, result.error_type) == ("extract", "metadata_failed")
     assert result.error_message == "ValueError: unexpected markup in the page"
+
+
+# A page whose only date is in its text (no metadata, no date in the URL): htmldate's find.
+UNDATED_META_PAGE = (
+    "<html><head><title>Harbour works begin</title></head><body><article>"
+    "<h1>Harbour works begin</h1><p class='byline'>Published 14 June 2024</p>"
+    + "<p>The council began dredging the inner harbour on Monday, two years late.</p>" * 6
+    + "</article></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("fetched_at", "expected"),
+    [
+        (datetime(2024, 7, 1, 9, 0, tzinfo=UTC), "2024-06-14"),
+        (datetime(2024, 6, 12, 23, 0, tzinfo=UTC), "2024-06-14"),  # within two days
+        # a backfill of a page fetched in 2020 cannot have been published in 2024
+        (datetime(2020, 5, 1, 9, 0, tzinfo=UTC), None),
+        (datetime.max.replace(tzinfo=UTC), "2024-06-14"),  # the bound must not overflow
+    ],
+)
+def test_htmldate_is_bounded_by_the_fetch_time_not_the_clock(fetched_at, expected) -> None:
+    tree = trafilatura.load_html(UNDATED_META_PAGE)
+    found = page_metadata(tree, "https://example.com/harbour", with_date=True, now=fetched_at)
+    assert found.date == expected
+
+
+def test_extraction_bounds_htmldate_by_the_record_fetch_time() -> None:
+    # A date later than the fetch (here in the URL) is implausible for that record: bounded
+    # by the clock, htmldate returned it and it was then rejected, hiding the page's own
+    # earlier "Published" date; bounded by the fetch time, htmldate returns the page's date.
+    page = UNDATED_META_PAGE.replace("14 June 2024", "14 June 2019")
+    record = RawRecord(
+        source_uri="harbour.html",
+        input_format="html",
+        content_kind="html",
+        content=page.encode(),
+        url="https://example.com/2024/03/03/harbour",
+        fetched_at=datetime(2020, 5, 1, 9, 0, tzinfo=UTC),
+    )
+    row = extract_record(record, ExtractOptions(date(2020, 5, 1), "test", schema_version=3))
+    assert isinstance(row, dict)
+    assert (row["published_at"], row["published_at_source"]) == (
+        datetime(2019, 6, 14, tzinfo=UTC),
+        "text",
+    )
+
+
+def _dated_page(byline: str) -> str:
+    """A page whose meta tags give only the last update; `byline` is what readers see."""
+    return (
+        "<html><head><title>Data analytics platforms</title>"
+        '<meta property="article:modified_time" content="2025-09-15T15:41:43+00:00">'
+        "</head><body><article><h1>Data analytics platforms: features and benefits</h1>"
+        f"<p class='meta'>{byline}</p>"
+        + "<p>Analytics platforms gather data from many sources into one place.</p>" * 6
+        + "</article></body></html>"
+    )
+
+
+MODIFIED = datetime(2025, 9, 15, 15, 41, 43, tzinfo=UTC)
+FETCHED = datetime(2026, 3, 31, tzinfo=UTC)
+
+
+def test_htmldate_date_that_is_the_update_gives_way_to_an_earlier_shown_date() -> None:
+    tree = trafilatura.load_html(_dated_page("By Jane Doe on January 3, 2024"))
+    plain = page_metadata(tree, "https://example.com/a", with_date=True, now=FETCHED)
+    assert plain.date == "2025-09-15"  # htmldate alone: the modification meta tag
+    found = page_metadata(
+        tree, "https://example.com/a", with_date=True, now=FETCHED, modified=MODIFIED
+    )
+    assert found.date == "2024-01-03"
+
+
+def test_htmldate_date_stays_the_update_when_the_page_shows_nothing_earlier() -> None:
+    tree = trafilatura.load_html(_dated_page("By Jane Doe"))
+    found = page_metadata(
+        tree, "https://example.com/a", with_date=True, now=FETCHED, modified=MODIFIED
+    )
+    assert found.date == "2025-09-15"

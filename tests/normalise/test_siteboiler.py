@@ -14,7 +14,6 @@ import pytest
 from conftest import REPO, run_local
 from runs import DAY, assert_accounts_close, commit, row, write_site_inputs
 
-from tasks.normalise import fields as normalise
 from tasks.normalise.siteboiler import (
     MIN_PAGES,
     BoilerplatePlan,
@@ -23,6 +22,7 @@ from tasks.normalise.siteboiler import (
     paragraph_keys_table,
     plan_from_tables,
 )
+from tasks.normalise.text import text_columns
 from tasks.process.write import articles_table
 
 sys.path.append(str(REPO / "benchmarks"))
@@ -54,7 +54,7 @@ def page(n: int, *extra: str, domain: str = SITE, canonical: bool = True) -> dic
     base = row(n, text=text, domain=domain)
     if not canonical:
         base["canonical_url"] = None
-    base.update(normalise.text_columns(text, base["canonical_url"]))
+    base.update(text_columns(text, base["canonical_url"]))
     return base
 
 
@@ -164,7 +164,7 @@ def test_derived_columns_follow_the_final_text() -> None:
     stripped = plan.apply(table)[0].to_pylist()
     for before, after in zip(rows, stripped, strict=True):
         assert after["text"] != before["text"]
-        expected = normalise.text_columns(after["text"], after["canonical_url"])
+        expected = text_columns(after["text"], after["canonical_url"])
         assert {k: after[k] for k in expected} == expected
     assert stripped[0]["article_id"] != rows[0]["article_id"]  # content-derived id
     assert stripped[1]["article_id"] == rows[1]["article_id"]  # URL-derived id

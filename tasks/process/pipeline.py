@@ -31,7 +31,8 @@ from typing import Any, Protocol
 
 from schemas import ARTICLES_SCHEMA_VERSION
 from tasks.extract.treemodel import models_version
-from tasks.ingest.load import WarcFilter, list_inputs, output_locations
+from tasks.ingest.filters import WarcFilter
+from tasks.ingest.listing import list_inputs, output_locations
 from tasks.process.options import check_doc_timeout, parse_crawl_date
 from tasks.process.pieces import (
     RUN_PIECE,

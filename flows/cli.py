@@ -37,7 +37,6 @@ from tasks.process.options import resolve_crawl_date
 
 if TYPE_CHECKING:
     from tasks.process.pipeline import ProcessConfig
-    from tasks.storage.uri import missing_local_path
 
 app = typer.Typer(
     cls=Group,
@@ -161,6 +160,7 @@ def process(
     start_forkserver()  # the workers' imports now overlap with ours
     from tasks.ingest.filters import WarcFilter
     from tasks.process.pipeline import ProcessConfig
+    from tasks.storage.uri import missing_local_path
 
     if missing_local_path(input):
         raise fail(f"input {input} does not exist", 2)

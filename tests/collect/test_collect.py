@@ -37,7 +37,7 @@ from schemas import PARTITIONING
 from tasks.collect.crawler import CollectConfig, Sources, load_config, run_collect
 from tasks.collect.fetch import FetchSettings
 from tasks.collect.rawzone import RawZone, SeenIndex, partition_key, read_log
-from tasks.ingest.load import list_inputs
+from tasks.ingest.listing import list_inputs
 from tasks.storage.store import open_storage
 
 DAY = date(2025, 3, 18)

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from tasks.ingest.decode import MAX_NUL_SHARE, NUL_BYTES_DROPPED, DecodeError, decode_bytes
-from tasks.ingest.load import list_inputs
+from tasks.ingest.listing import list_inputs
 from tasks.process.options import check_doc_timeout, parse_crawl_date
 from tasks.process.pipeline import EXTRACT_HANDLER, ProcessConfig, extract_options
 from tasks.process.pool import WorkerPool, default_worker_memory_mb, total_memory_mb

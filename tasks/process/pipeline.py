@@ -56,7 +56,8 @@ from tasks.process.write import (
     write_run_record,
 )
 from tasks.records import ExtractOptions, new_run_id
-from tasks.storage.store import S3Options, open_storage
+from tasks.storage.fs import open_storage
+from tasks.storage.options import S3Options
 
 __all__ = ["Batch", "BatchSummary", "ProcessConfig", "process_batch", "run_local", "run_process"]
 

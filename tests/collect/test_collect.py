@@ -38,7 +38,7 @@ from tasks.collect.crawler import CollectConfig, Sources, load_config, run_colle
 from tasks.collect.fetch import FetchSettings
 from tasks.collect.rawzone import RawZone, SeenIndex, partition_key, read_log
 from tasks.ingest.listing import list_inputs
-from tasks.storage.store import open_storage
+from tasks.storage.fs import open_storage
 
 DAY = date(2025, 3, 18)
 MIN_DELAY = 0.3
@@ -486,7 +486,7 @@ def test_collect_lock_lease_is_renewed_while_held(s3) -> None:
     import dataclasses
     import time
 
-    from tasks.storage.store import LockHeld
+    from tasks.storage.errors import LockHeld
 
     store = open_storage(s3.location, dataclasses.replace(s3.options, lock_lease_s=1.5))
     with store.commit_lock("collect-x", "first", wait=False, renew=True):

@@ -24,7 +24,7 @@ from warcio.warcwriter import WARCWriter
 
 from tasks.ingest.listing import input_file
 from tasks.process.pieces import DONE, PIECES, plan_batches
-from tasks.storage.store import open_storage
+from tasks.storage.fs import open_storage
 
 NEWSFLOW = str(REPO / ".venv" / "bin" / "newsflow")
 

@@ -30,7 +30,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -45,6 +44,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 import pyarrow as pa  # noqa: E402
+from runs import kill_group_when, page  # noqa: E402
 
 from tasks.inspect.read import read_committed  # noqa: E402
 from tasks.storage.fs import MANIFEST_NAME, Storage, open_storage  # noqa: E402
@@ -77,25 +77,9 @@ def make_raw(root: Path, articles: int = 40) -> Path:
     """The demo raw zone plus a JSONL of distinct synthetic articles, bad lines, duplicates."""
     raw = root / "raw"
     shutil.copytree(DEMO_RAW, raw)
-    rng = random.Random(7)
-    words = [
-        "harbour",
-        "council",
-        "budget",
-        "river",
-        "school",
-        "train",
-        "market",
-        "storm",
-        "vote",
-        "bridge",
-    ]
     lines = []
     for n in range(articles):
-        paragraphs = "".join(
-            "<p>" + " ".join(rng.choice(words) for _ in range(40)) + f" {n}.</p>" for _ in range(4)
-        )
-        html = f"<html><body><article><h1>Story {n}</h1>{paragraphs}</article></body></html>"
+        html = page(n)
         lines.append(json.dumps({"url": f"https://chaos.example/{n}", "html": html}))
         if n % 10 == 0:  # the same story again: a counted duplicate
             lines.append(json.dumps({"url": f"https://chaos.example/{n}", "html": html}))
@@ -115,34 +99,8 @@ def run_to_end(args: list[str], env: dict[str, str]) -> subprocess.CompletedProc
 def run_and_kill(args: list[str], env: dict[str, str], delay: float) -> bool:
     """Start the command in its own session, SIGKILL the whole group after `delay` s.
     False when it had already finished by then."""
-    proc = subprocess.Popen(
-        args,
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        proc.wait(delay)
-        return False
-    except subprocess.TimeoutExpired:
-        pass
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(60)
-    _wait_group_gone(proc.pid)
-    return True
-
-
-def _wait_group_gone(pgid: int, timeout: float = 30) -> None:
-    """Until no process of the killed group is left (workers die a moment after)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.05)
+    deadline = time.monotonic() + delay
+    return kill_group_when(args, env, REPO, lambda: time.monotonic() >= deadline)
 
 
 def partition_state(store: Storage, table: str) -> tuple[dict[str, Any] | None, list[str]]:

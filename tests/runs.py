@@ -6,8 +6,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import random
+import signal
+import subprocess
 import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -135,6 +140,51 @@ WORDS = [
     "vote",
     "bridge",
 ]
+
+
+def kill_group_when(
+    args: list[str],
+    env: dict[str, str],
+    cwd: Path,
+    until: Callable[[], bool],
+    timeout: float = 300.0,
+) -> bool:
+    """Run a command in its own session and SIGKILL its whole process group (workers
+    included) as soon as `until()` is true. False when the command finished first, or
+    `timeout` s passed without `until()`."""
+    proc = subprocess.Popen(
+        args,
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and proc.poll() is None:
+            if until():
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(60)
+                _wait_group_gone(proc.pid)
+                return True
+            time.sleep(0.05)
+        return False
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(60)
+
+
+def _wait_group_gone(pgid: int, timeout: float = 30) -> None:
+    """Until no process of the killed group is left (workers die a moment after)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
 
 
 def page(n: int, seed: int = 0) -> str:

@@ -10,15 +10,12 @@ import gzip
 import io
 import os
 import shutil
-import signal
-import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import REPO, run_local
-from runs import DAY, make_raw, page, tables, write_warc
+from runs import DAY, kill_group_when, make_raw, page, tables, write_warc
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -108,33 +105,6 @@ def test_rerun_reuses_unchanged_files_and_matches_a_run_from_scratch(tmp_path: P
 # --- resume after SIGKILL ------------------------------------------------------------------
 
 
-def _kill_after_pieces(args: list[str], env: dict[str, str], store, pieces: int) -> bool:
-    """Run the CLI in its own session; SIGKILL the group once `pieces` pieces are complete.
-    False when it finished first."""
-    proc = subprocess.Popen(
-        args,
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and proc.poll() is None:
-            done = [e for e in store.list(PIECES) if e.key.endswith(DONE)]
-            if len(done) >= pieces:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(60)
-                return True
-            time.sleep(0.05)
-        return False
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(60)
-
-
 def test_a_run_killed_at_several_points_resumes_with_its_staged_pieces(backend, tmp_path) -> None:
     from tasks.process.pipeline import ProcessConfig
     from tasks.process.pipeline import run_local as run_config
@@ -163,7 +133,11 @@ def test_a_run_killed_at_several_points_resumes_with_its_staged_pieces(backend, 
     args += ["--workers", "2", "--batch-size", "3"]
     store = backend.store
     for pieces in (1, total // 2):
-        killed = _kill_after_pieces(args, env, store, pieces)
+
+        def complete(pieces: int = pieces) -> bool:
+            return sum(e.key.endswith(DONE) for e in store.list(PIECES)) >= pieces
+
+        killed = kill_group_when(args, env, REPO, complete)
         assert killed, "the run finished before the kill"
         complete = {e.key for e in store.list(PIECES) if e.key.endswith(DONE)}
         record = run_config(config(backend.location))

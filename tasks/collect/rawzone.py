@@ -15,10 +15,10 @@ RAWROOT is a local folder or `s3://bucket/prefix` (`RawZone`, on `tasks.storage.
 file is written as `<name>.part` (in the partition folder when local, in a spool folder under
 the temp dir for S3) and committed only once complete: its seen-URL list is stored first, then
 the file is renamed (local) or uploaded in one PUT (S3: the object is complete or absent).
-`tasks.ingest.listing.list_inputs` ignores `.part` files and `_`-folders. On start, `.part` files left
-by a crashed run are deleted and seen lists whose WARC file does not exist are dropped, so the
-index names exactly the URLs in committed WARC files: nothing is skipped that is not in the raw
-zone, and a rerun never archives a URL twice for the same date.
+`tasks.ingest.listing.list_inputs` ignores `.part` files and `_`-folders. On start, `.part`
+files left by a crashed run are deleted and seen lists whose WARC file does not exist are
+dropped, so the index names exactly the URLs in committed WARC files: nothing is skipped that
+is not in the raw zone, and a rerun never archives a URL twice for the same date.
 
 All raw-zone path handling is in this module.
 """

@@ -47,7 +47,8 @@ import pyarrow as pa  # noqa: E402
 from runs import kill_group_when, page  # noqa: E402
 
 from tasks.inspect.read import read_committed  # noqa: E402
-from tasks.storage.store import MANIFEST_NAME, S3Options, Storage, open_storage  # noqa: E402
+from tasks.storage.fs import MANIFEST_NAME, Storage, open_storage  # noqa: E402
+from tasks.storage.options import S3Options  # noqa: E402
 
 DAY = date(2025, 3, 18)
 DEMO_RAW = REPO / "infra" / "demo" / "raw"

@@ -88,7 +88,7 @@ if __name__ == "__main__":
 def plan_cost(warc: Path) -> dict:
     """The driver's whole share of work before extraction (list + plan), this tree only."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tasks.ingest.load import list_inputs
+    from tasks.ingest.listing import list_inputs
     from tasks.process.pieces import plan_batches
 
     def io_counters() -> tuple[int, int]:

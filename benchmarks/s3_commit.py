@@ -38,7 +38,8 @@ from tasks.process.write import (  # noqa: E402
     remove_staging,
     write_staged_batch,
 )
-from tasks.storage.store import S3Options, open_storage  # noqa: E402
+from tasks.storage.fs import open_storage  # noqa: E402
+from tasks.storage.options import S3Options  # noqa: E402
 
 DAY = date(2025, 3, 18)
 BATCH = 200

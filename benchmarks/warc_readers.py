@@ -41,7 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from corpus import DATA, pages  # noqa: E402
 
 from tasks.ingest.decode import decode_content  # noqa: E402
-from tasks.ingest.load import _dechunk, iter_records  # noqa: E402
+from tasks.ingest.load import iter_records  # noqa: E402
+from tasks.ingest.warc import _dechunk  # noqa: E402
 
 MAX_BYTES = 10 * 2**20
 

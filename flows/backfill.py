@@ -25,7 +25,7 @@ from tasks.process.backfill_plan import date_range, plan_dates, raw_location
 from tasks.process.options import parse_crawl_date
 from tasks.process.pipeline import ProcessConfig, pipeline_version
 from tasks.process.run_report import backfill_markdown, date_outcome, skipped_outcome
-from tasks.storage.store import S3Options
+from tasks.storage.options import S3Options
 
 
 class BackfillIncomplete(RuntimeError):

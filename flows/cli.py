@@ -6,7 +6,6 @@ Commands in pipeline order: collect, process, backfill, serve, show, stats, clea
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -159,10 +158,11 @@ def process(
     from tasks.process.pool import start_forkserver
 
     start_forkserver()  # the workers' imports now overlap with ours
-    from tasks.ingest.load import WarcFilter
+    from tasks.ingest.filters import WarcFilter
     from tasks.process.pipeline import ProcessConfig
+    from tasks.storage.uri import missing_local_path
 
-    if not input.startswith("s3://") and not Path(input).exists():
+    if missing_local_path(input):
         raise fail(f"input {input} does not exist", 2)
     try:
         warc_filter = WarcFilter.from_options(domain, warc_since, warc_until)

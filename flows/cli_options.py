@@ -21,7 +21,7 @@ from typer.core import TyperCommand, TyperGroup, TyperOption
 from tasks.process.options import check_doc_timeout, parse_crawl_date
 
 if TYPE_CHECKING:  # storage pulls in urllib3 (~0.2 s): not on every command's start-up
-    from tasks.storage.store import S3Options
+    from tasks.storage.options import S3Options
 
 
 def date_option(value: str | date) -> date:
@@ -117,7 +117,7 @@ def s3_options(endpoint: str | None) -> S3Options | None:
     """The `--s3-endpoint` as S3Options, handed explicitly to whatever opens a location
     (no environment writes: a flow or library caller gets the same behaviour by passing it).
     None: storage falls back to NEWSFLOW_S3_* and the AWS chain."""
-    from tasks.storage.store import S3Options
+    from tasks.storage.options import S3Options
 
     return S3Options(endpoint_url=endpoint) if endpoint else None
 

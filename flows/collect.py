@@ -18,7 +18,7 @@ from prefect.runtime import flow_run
 from tasks.collect.crawler import CollectConfig, load_config, run_collect
 from tasks.collect.run_report import summary_markdown
 from tasks.process.options import resolve_crawl_date
-from tasks.storage.store import S3Options
+from tasks.storage.options import S3Options
 
 
 def _run_name() -> str:

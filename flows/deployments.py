@@ -16,7 +16,7 @@ from typing import Any
 from prefect import Flow
 from rich.console import Console
 
-from tasks.storage.store import S3Options
+from tasks.storage.options import S3Options
 
 PREFECT_YAML = Path(__file__).resolve().parent.parent / "infra" / "prefect.yaml"
 

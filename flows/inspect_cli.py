@@ -45,7 +45,8 @@ def show(
 ) -> None:
     """Query a committed date back from the Parquet: first articles and quarantine reasons."""
     from tasks.inspect.show import first_articles, is_committed, quarantine_reasons
-    from tasks.storage.store import StorageError, open_storage
+    from tasks.storage.errors import StorageError
+    from tasks.storage.fs import open_storage
 
     try:
         store = open_storage(output, s3_options(s3_endpoint))
@@ -104,7 +105,7 @@ def stats(
 ) -> None:
     """Rows per crawl date, source and language, quarantine by reason, and the last runs."""
     from tasks.inspect.stats import collect_stats
-    from tasks.storage.store import StorageError
+    from tasks.storage.errors import StorageError
 
     span = f"{start or '…'} to {end or '…'}"
     try:
@@ -145,7 +146,7 @@ def cleanup(
 ) -> None:
     """Remove orphaned, uncommitted files (dead runs' staging, uncommitted partition files)."""
     from tasks.storage.cleanup import cleanup as run_cleanup
-    from tasks.storage.store import StorageError
+    from tasks.storage.errors import StorageError
 
     try:
         report = run_cleanup(output, older_than_hours, s3_options(s3_endpoint), dry_run=dry_run)

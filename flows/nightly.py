@@ -23,7 +23,8 @@ from tasks.process.backfill_plan import raw_location
 from tasks.process.options import resolve_crawl_date
 from tasks.process.pipeline import ProcessConfig
 from tasks.process.run_report import nightly_markdown
-from tasks.storage.store import S3Options, open_storage
+from tasks.storage.fs import open_storage
+from tasks.storage.options import S3Options
 
 NIGHTLY_TIMEOUT_S = 6 * 3600  # a night's run that is still going after 6 h is stuck
 

@@ -13,7 +13,8 @@ import pyarrow.dataset as ds
 
 from schemas import PARTITIONING
 from tasks.inspect.read import arrow_filesystem, read_committed
-from tasks.storage.store import S3Options, Storage, open_storage
+from tasks.storage.fs import Storage, open_storage
+from tasks.storage.options import S3Options
 
 
 class Backend:

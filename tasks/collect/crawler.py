@@ -41,7 +41,7 @@ from tasks.collect.fetch import (
 from tasks.collect.rawzone import RawZone, RollingWarcWriter, SeenIndex
 from tasks.errors import safe_error_text
 from tasks.records import new_run_id
-from tasks.storage.store import S3Options
+from tasks.storage.options import S3Options
 
 __all__ = ["CollectConfig", "Sources", "load_config", "run_collect"]
 

@@ -11,14 +11,14 @@ RAWROOT/_seen/crawl_date=D/<warc file name>.urls   the URLs archived in that WAR
 RAWROOT/_locks/collect-crawl_date=D.lock|.json     one collect per raw root and date
 ```
 
-RAWROOT is a local folder or `s3://bucket/prefix` (`RawZone`, on `tasks.storage.store`). A WARC
+RAWROOT is a local folder or `s3://bucket/prefix` (`RawZone`, on `tasks.storage.fs`). A WARC
 file is written as `<name>.part` (in the partition folder when local, in a spool folder under
 the temp dir for S3) and committed only once complete: its seen-URL list is stored first, then
 the file is renamed (local) or uploaded in one PUT (S3: the object is complete or absent).
-`tasks.ingest.load.list_inputs` ignores `.part` files and `_`-folders. On start, `.part` files left
-by a crashed run are deleted and seen lists whose WARC file does not exist are dropped, so the
-index names exactly the URLs in committed WARC files: nothing is skipped that is not in the raw
-zone, and a rerun never archives a URL twice for the same date.
+`tasks.ingest.listing.list_inputs` ignores `.part` files and `_`-folders. On start, `.part`
+files left by a crashed run are deleted and seen lists whose WARC file does not exist are
+dropped, so the index names exactly the URLs in committed WARC files: nothing is skipped that
+is not in the raw zone, and a rerun never archives a URL twice for the same date.
 
 All raw-zone path handling is in this module.
 """
@@ -29,7 +29,6 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -44,14 +43,10 @@ from warcio.warcwriter import WARCWriter
 from schemas import partition_name
 from tasks.collect.fetch import Fetch
 from tasks.normalise.urls import normalise_url
-from tasks.storage.store import (
-    LockHeld,
-    S3Options,
-    fsync_dir,
-    is_s3_uri,
-    open_storage,
-    split_s3_uri,
-)
+from tasks.storage.errors import LockHeld
+from tasks.storage.fs import open_storage
+from tasks.storage.options import S3Options
+from tasks.storage.uri import split_location
 
 __all__ = [
     "CollectLog",
@@ -65,8 +60,6 @@ __all__ = [
 
 PART = ".part"
 SEEN = "_seen"
-# One PUT per WARC file: S3 refuses single PUTs over 5 GiB.
-S3_MAX_WARC_BYTES = 4 << 30
 
 
 def partition_key(crawl_date: date) -> str:
@@ -80,9 +73,7 @@ def partition_dir(raw_root: str | Path, crawl_date: date) -> Path:
 
 def partition_location(raw_root: str | Path, crawl_date: date) -> str:
     """The partition of one crawl date, local path or s3:// URI (what `process` reads)."""
-    if is_s3_uri(str(raw_root)):
-        return f"{str(raw_root).rstrip('/')}/{partition_key(crawl_date)}"
-    return str(partition_dir(raw_root, crawl_date))
+    return open_storage(str(raw_root)).uri_of(partition_key(crawl_date))
 
 
 class RawZone:
@@ -95,21 +86,17 @@ class RawZone:
         self.aux = f"{self.partition}/_aux"
         self.logs = f"{self.partition}/_collect"
         self.seen = f"{SEEN}/{self.partition}"
-        local = self.store.local_path("")
-        self.is_local = local is not None
-        if local is None:
-            # S3: files are written to a local spool first, one per raw root, so a rerun of
-            # the date on this host finds what a crashed run left (the date's lock guards it)
-            digest = hashlib.blake2b(self.store.uri.encode(), digest_size=8).hexdigest()
-            local = Path(tempfile.gettempdir()) / "newsflow-collect-spool" / digest
-        self._spool = local
+        # files are written to the store's spool (the raw zone itself on local disk) and
+        # published whole; a rerun of the date on this host finds what a crashed run left
+        # there (the date's lock guards it)
+        self._spool = self.store.spool_dir()
 
     @property
     def uri(self) -> str:
         return self.store.uri_of(self.partition)
 
     def folder(self, key: str) -> Path:
-        """Where files for `key` are written: the raw zone itself (local) or the spool (S3)."""
+        """Where files for `key` are written before they are published (`Storage.spool_dir`)."""
         return self._spool / key
 
     @contextmanager
@@ -138,9 +125,9 @@ class RawZone:
                     part.unlink()
                     removed.append(str(part))
         logs = self.folder(self.logs)
-        if not self.is_local and logs.is_dir():
+        if logs.is_dir():  # a crashed run's log, unpublished (S3: still in the spool)
             for path in sorted(logs.glob("*.jsonl")):
-                self._move(path, f"{self.logs}/{path.name}")
+                self.store.publish_file(path, f"{self.logs}/{path.name}")
         committed = {entry.key for entry in self.store.list(self.partition)}
         for entry in self.store.list(self.seen):
             name = entry.key.rsplit("/", 1)[-1]
@@ -154,8 +141,9 @@ class RawZone:
         self, stem: str, max_bytes: int, warcinfo: dict[str, str], *, aux: bool
     ) -> RollingWarcWriter:
         """Rolling WARC files for the partition (articles: with seen lists) or `_aux/`."""
-        if not self.is_local and max_bytes > S3_MAX_WARC_BYTES:
-            raise ValueError(f"warc_max_bytes must be <= {S3_MAX_WARC_BYTES} on S3 (one PUT)")
+        limit = self.store.max_put_bytes
+        if limit is not None and max_bytes > limit:
+            raise ValueError(f"warc_max_bytes must be <= {limit} on {self.store.uri} (one PUT)")
         key = self.aux if aux else self.partition
 
         def commit(part: Path, urls: list[str]) -> str:
@@ -168,18 +156,8 @@ class RawZone:
         misses a committed WARC. Returns the WARC file's location."""
         if seen:
             self.write_seen(key.rsplit("/", 1)[-1], urls)
-        if self.is_local:
-            final = part.with_name(part.name.removesuffix(PART))
-            os.replace(part, final)
-            fsync_dir(final.parent)
-        else:
-            self._move(part, key)
+        self.store.publish_file(part, key)
         return self.store.uri_of(key)
-
-    def _move(self, path: Path, key: str) -> None:
-        """Upload a finished spool file (one PUT: complete or absent), then drop it."""
-        self.store.upload(path, key)
-        path.unlink()
 
     def write_seen(self, warc_name: str, urls: list[str]) -> None:
         data = "".join(f"{url}\n" for url in urls).encode("utf-8")
@@ -188,7 +166,7 @@ class RawZone:
     def open_log(self, run_id: str) -> CollectLog:
         name = f"{run_id}.jsonl"
         key = f"{self.logs}/{name}"
-        publish = None if self.is_local else partial(self._move, key=key)
+        publish = partial(self.store.publish_file, key=key)
         return CollectLog(self.folder(self.logs) / name, self.store.uri_of(key), publish)
 
     def write_summary(self, run_id: str, summary: dict[str, Any]) -> str:
@@ -377,9 +355,6 @@ class CollectLog:
 
 def read_log(location: str | Path, s3: S3Options | None = None) -> list[dict[str, Any]]:
     """The entries of a collect log, from a local path or an s3:// URI."""
-    if is_s3_uri(str(location)):
-        bucket, key = split_s3_uri(str(location))
-        data = open_storage(f"s3://{bucket}", s3).read_bytes(key)
-    else:
-        data = Path(location).read_bytes()
+    folder, name = split_location(location)
+    data = open_storage(folder, s3).read_bytes(name)
     return [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]

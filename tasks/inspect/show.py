@@ -12,7 +12,7 @@ import pyarrow.dataset as ds
 from schemas import partition_name
 from tasks.inspect.read import committed_dataset, committed_files
 from tasks.process.write import MANIFEST_NAME
-from tasks.storage.store import Storage, open_storage
+from tasks.storage.fs import Storage, open_storage
 
 _SHOWN = ["title", "source_domain", "published_at", "language", "authors", "word_count"]
 

@@ -16,7 +16,9 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from tasks.inspect.show import open_table
-from tasks.storage.store import S3Options, Storage, StorageError, open_storage
+from tasks.storage.errors import StorageError
+from tasks.storage.fs import Storage, open_storage
+from tasks.storage.options import S3Options
 
 Counts = list[tuple[Any, int]]
 

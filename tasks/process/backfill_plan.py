@@ -9,7 +9,8 @@ from pathlib import Path
 from schemas import partition_name
 from tasks.collect.rawzone import partition_location
 from tasks.process.write import MANIFEST_NAME
-from tasks.storage.store import S3Options, open_storage
+from tasks.storage.fs import open_storage
+from tasks.storage.options import S3Options
 
 
 def date_range(start: date, end: date) -> list[date]:

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 import zlib
 from collections import Counter
@@ -41,9 +40,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tasks.ingest.load import InputFile, WarcFilter, WarcSpan, iter_records
+from tasks.ingest.filters import WarcFilter
+from tasks.ingest.listing import InputFile
+from tasks.ingest.load import iter_records
+from tasks.ingest.warc import WarcSpan
 from tasks.records import DECODE_NOTES_KEY, ExtractOptions, Failure, RawRecord
-from tasks.storage.store import Storage, StorageError, StoredFile
+from tasks.storage.errors import StorageError
+from tasks.storage.fs import Storage
 
 if TYPE_CHECKING:
     from tasks.process.write import RunContext
@@ -125,14 +128,6 @@ class BatchSummary:
 
 
 # --- planning (driver) -----------------------------------------------------------------
-
-
-def identity(file: InputFile) -> str:
-    """What says a file is unchanged: size + mtime (ns) on disk, size + ETag on S3."""
-    if isinstance(file, StoredFile):
-        return f"{file.size}-{file.etag or repr(file.mtime)}"
-    info = os.stat(file)
-    return f"{info.st_size}-{info.st_mtime_ns}"
 
 
 def plan_batches(
@@ -219,10 +214,8 @@ def piece_key(members: Sequence[Member], versions: dict[str, Any]) -> str:
 
 
 def _size_and_identity(file: InputFile) -> tuple[int, str]:
-    try:
-        return file.stat().st_size, identity(file)
-    except OSError:
-        return 0, "unreadable"
+    # what says a file is unchanged: size + mtime (ns) on disk, size + ETag on S3
+    return file.size or 0, file.identity
 
 
 def _unit_hash(file: InputFile) -> float:
@@ -242,7 +235,7 @@ def _splittable_warc(file: InputFile) -> bool:
     if not name.endswith(".warc.gz"):
         return False
     try:
-        with file.open("rb") as stream:
+        with file.open() as stream:
             head = stream.read(1 << 18)
     except (OSError, StorageError):
         return False
@@ -363,10 +356,10 @@ def _read(
 
 
 def _local_identity(member: Member) -> str | None:
-    if isinstance(member.file, StoredFile):
+    if member.file.store.pins_reads:
         return None
     try:
-        now = identity(member.file)
+        now = member.file.current_identity()
     except OSError:
         return "unreadable"
     if member.identity not in (now, "unreadable"):

@@ -35,7 +35,8 @@ from typing import Any, Protocol
 
 from schemas import ARTICLES_SCHEMA_VERSION
 from tasks.extract.treemodel import models_version
-from tasks.ingest.load import WarcFilter, list_inputs, output_locations
+from tasks.ingest.filters import WarcFilter
+from tasks.ingest.listing import list_inputs, output_locations
 from tasks.process.options import check_doc_timeout, parse_crawl_date
 from tasks.process.pieces import (
     RUN_PIECE,
@@ -59,7 +60,8 @@ from tasks.process.write import (
     write_run_record,
 )
 from tasks.records import ExtractOptions, new_run_id
-from tasks.storage.store import S3Options, open_storage
+from tasks.storage.fs import open_storage
+from tasks.storage.options import S3Options
 
 __all__ = ["Batch", "BatchSummary", "ProcessConfig", "process_batch", "run_local", "run_process"]
 

@@ -1,6 +1,6 @@
 """Staging batches and committing one crawl date's partitions atomically (local disk or S3).
 
-Layout under the output root (a folder or an s3://bucket/prefix, see tasks/storage/store.py):
+Layout under the output root (a folder or an s3://bucket/prefix, see tasks/storage/fs.py):
 
     articles/crawl_date=D/part-00000.parquet ...  what readers see (S3: part-<run id>-00000...)
     articles/crawl_date=D/_newsflow.json          commit manifest ("_": Parquet readers skip it)
@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -38,13 +37,8 @@ from schemas import ARTICLES_FILE_SCHEMA, ARTICLES_SCHEMA, QUARANTINE_FILE_SCHEM
 from tasks.errors import safe_error_text
 from tasks.normalise.siteboiler import ApplyCounts, BoilerplatePlan, SiteStats, paragraph_keys_table
 from tasks.records import Failure
-from tasks.storage.store import (  # noqa: F401 - publish_directory re-exported for callers
-    MANIFEST_NAME,
-    Storage,
-    StorageError,
-    open_storage,
-    publish_directory,
-)
+from tasks.storage.errors import StorageError
+from tasks.storage.fs import MANIFEST_NAME, Storage, open_storage
 
 log = logging.getLogger(__name__)
 
@@ -493,24 +487,15 @@ def _put_parquet(store: Storage, key: str, table: pa.Table, compression: str) ->
     Local: written in place (fsynced). S3: written to a local temporary file first and
     uploaded in one PUT, so an object is either absent or complete.
     """
-    local = store.local_path(key)
-    if local is not None:
-        local.parent.mkdir(parents=True, exist_ok=True)
-        _write_file(table, local, compression)
-        return pq.read_metadata(local).num_rows
-    with tempfile.TemporaryDirectory(prefix="newsflow-put-") as tmp:
-        path = Path(tmp) / key.replace("/", "~")  # keeps the table name visible in the path
+    with store.writing(key) as path:
         _write_file(table, path, compression)
         rows = pq.read_metadata(path).num_rows
-        store.upload(path, key)
     return rows
 
 
 def _read_parquet(store: Storage, key: str) -> pa.Table:
-    local = store.local_path(key)
-    if local is not None:
-        return pq.read_table(local)
-    return pq.read_table(pa.BufferReader(store.read_bytes(key)))
+    with store.open_arrow(key) as source:
+        return pq.read_table(source)
 
 
 def _write_file(table: pa.Table, path: Path, compression: str) -> None:
@@ -567,18 +552,10 @@ def remove_stale_staging(
     store = open_storage(output)
     cutoff = time.time() - older_than_seconds
     last_activity: dict[str, float] = {}
-    local = store.local_path("_staging")
     for run in store.list_dirs("_staging"):
-        try:
-            if local is not None:
-                folder = local / run
-                times = [p.stat().st_mtime for p in [folder, *folder.iterdir()]]
-            else:
-                times = [e.mtime for e in store.list(f"_staging/{run}")]
-        except FileNotFoundError:
-            continue
-        if times:
-            last_activity[run] = max(times)
+        when = store.last_activity(f"_staging/{run}")
+        if when is not None:
+            last_activity[run] = when
     removed = []
     for run, when in sorted(last_activity.items()):
         if when < cutoff:

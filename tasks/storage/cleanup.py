@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tasks.process.write import ARTICLES, QUARANTINE, remove_stale_staging
-from tasks.storage.store import S3Options, Storage, open_storage
+from tasks.storage.fs import Storage, open_storage
+from tasks.storage.options import S3Options
 
 DEFAULT_OLDER_THAN_HOURS = 6.0
 

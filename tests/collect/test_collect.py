@@ -37,8 +37,8 @@ from schemas import PARTITIONING
 from tasks.collect.crawler import CollectConfig, Sources, load_config, run_collect
 from tasks.collect.fetch import FetchSettings
 from tasks.collect.rawzone import RawZone, SeenIndex, partition_key, read_log
-from tasks.ingest.load import list_inputs
-from tasks.storage.store import open_storage
+from tasks.ingest.listing import list_inputs
+from tasks.storage.fs import open_storage
 
 DAY = date(2025, 3, 18)
 MIN_DELAY = 0.3
@@ -339,7 +339,8 @@ def test_part_files_and_collect_folders_are_not_process_inputs(crawl, tmp_path: 
         inputs = list_inputs(partition)
     finally:
         (partition / "newsflow-crashed-00000.warc.gz.part").unlink()
-    assert inputs == warc_files(raw)  # no .part, nothing from _aux/ or _collect/
+    # no .part, nothing from _aux/ or _collect/
+    assert [f.uri for f in inputs] == [str(p) for p in warc_files(raw)]
 
 
 # ---------------------------------------------------------------- end to end, reruns
@@ -485,7 +486,7 @@ def test_collect_lock_lease_is_renewed_while_held(s3) -> None:
     import dataclasses
     import time
 
-    from tasks.storage.store import LockHeld
+    from tasks.storage.errors import LockHeld
 
     store = open_storage(s3.location, dataclasses.replace(s3.options, lock_lease_s=1.5))
     with store.commit_lock("collect-x", "first", wait=False, renew=True):

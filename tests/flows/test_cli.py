@@ -29,7 +29,7 @@ def invoke(*args: str):
 def upload_demo_raw(s3, day: date) -> str:
     """The demo inputs as the raw zone partition of `day` on S3; returns the raw root."""
     raw_root = f"s3://{s3.bucket}/raw-{s3.prefix}"
-    from tasks.storage.store import open_storage
+    from tasks.storage.fs import open_storage
 
     store = open_storage(raw_root, s3.options)
     for path in DEMO_RAW.iterdir():

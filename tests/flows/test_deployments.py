@@ -62,7 +62,7 @@ def test_served_deployments_take_the_schedule_from_the_yaml_and_a_timezone_overr
 def test_served_deployments_carry_the_s3_endpoint_as_a_parameter() -> None:
     from flows.backfill import backfill
     from flows.nightly import nightly
-    from tasks.storage.store import S3Options
+    from tasks.storage.options import S3Options
 
     s3 = S3Options(endpoint_url="http://127.0.0.1:8333")
     served = runner_deployments("s3://raw/news", "s3://lake/news", s3=s3)

@@ -15,7 +15,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from schemas import PARTITIONING
-from tasks.ingest.load import WarcFilter, iter_records
+from tasks.ingest.filters import WarcFilter
+from tasks.ingest.load import iter_records
 
 DAY = date(2025, 3, 18)
 # (host, hour of WARC-Date on DAY)

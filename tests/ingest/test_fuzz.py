@@ -31,7 +31,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tasks.inspect.read import read_committed
-from tasks.storage.store import open_storage
+from tasks.storage.fs import open_storage
 
 DAY = date(2025, 3, 18)
 MAX_RECORD_BYTES = 32 * 1024  # small, so that "huge fields" cost little to generate

@@ -18,7 +18,8 @@ from runs import DAY, articles, assert_accounts_close, quarantine
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from tasks.ingest.load import WarcFilter, iter_records
+from tasks.ingest.filters import WarcFilter
+from tasks.ingest.load import iter_records
 from tasks.process.write import INVALID_UTF8_NOTE, RunContext, articles_table, quarantine_table
 from tasks.records import Failure, RawRecord
 

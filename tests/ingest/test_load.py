@@ -19,7 +19,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from tasks.ingest.decode import DecodeError, decode_bytes
-from tasks.ingest.load import SUPPORTED_SUFFIXES, iter_all, iter_records, list_inputs
+from tasks.ingest.listing import list_inputs
+from tasks.ingest.load import SUPPORTED_SUFFIXES, iter_all, iter_records
 from tasks.records import Failure, RawRecord
 
 HTML = b"<html><head><title>T</title></head><body><p>Caf\xc3\xa9 society.</p></body></html>"
@@ -61,7 +62,7 @@ def test_list_inputs_walks_sorted_and_skips_hidden(tmp_path: Path) -> None:
 
     found = list_inputs(tmp_path)
 
-    assert [p.relative_to(tmp_path).as_posix() for p in found] == [
+    assert [f.key for f in found] == [
         "a.jsonl",
         "b/1.html",
         "b/2.warc.gz",
@@ -69,7 +70,9 @@ def test_list_inputs_walks_sorted_and_skips_hidden(tmp_path: Path) -> None:
         "notes.pdf",
     ]
     assert list_inputs(str(tmp_path)) == found  # str or Path
-    assert list_inputs(tmp_path / "b" / "_partial.html") == [tmp_path / "b" / "_partial.html"]
+    assert [f.uri for f in list_inputs(tmp_path / "b" / "_partial.html")] == [
+        str(tmp_path / "b" / "_partial.html")
+    ]
     with pytest.raises(FileNotFoundError):
         list_inputs(tmp_path / "missing")
 

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from tasks.ingest.decode import MAX_NUL_SHARE, NUL_BYTES_DROPPED, DecodeError, decode_bytes
-from tasks.ingest.load import list_inputs
+from tasks.ingest.listing import list_inputs
 from tasks.process.options import check_doc_timeout, parse_crawl_date
 from tasks.process.pipeline import EXTRACT_HANDLER, ProcessConfig, extract_options
 from tasks.process.pool import WorkerPool, default_worker_memory_mb, total_memory_mb
@@ -217,7 +217,7 @@ def test_symlinked_folders_and_files_are_followed_once_even_in_a_loop(tmp_path) 
     (real / "sub" / "loop").symlink_to(root, target_is_directory=True)  # in -> real/sub -> in
     (root / "dangling.html").symlink_to(tmp_path / "gone.html")
 
-    found = [p.relative_to(root).as_posix() for p in list_inputs(root)]
+    found = [f.key for f in list_inputs(root)]
     # each real file once, under the first name the sorted walk reaches it by; a dangling
     # link is listed (it becomes an io_error quarantine row, not a silent skip)
     assert found == [

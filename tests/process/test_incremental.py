@@ -19,8 +19,9 @@ from runs import DAY, kill_group_when, make_raw, page, tables, write_warc
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from tasks.ingest.listing import input_file
 from tasks.process.pieces import DONE, PIECES, plan_batches
-from tasks.storage.store import open_storage
+from tasks.storage.fs import open_storage
 
 NEWSFLOW = str(REPO / ".venv" / "bin" / "newsflow")
 
@@ -55,16 +56,16 @@ def test_a_warc_under_batch_bytes_is_split_by_its_own_size_alone(tmp_path: Path)
         "versions": {},
     }
     # half of batch_bytes: still 4 spans of >= batch_bytes / 8, so workers get pieces
-    alone = plan_batches([a], **kw)
+    alone = plan_batches([input_file(a)], **kw)
     assert len(alone) == 4 and all(batch.is_span for batch in alone)
     # another file of the date changes none of a's keys (nor would the worker count:
     # plan_batches does not know it)
     write_warc(b, range(30, 60), gz=True)
-    both = plan_batches([a, b], **kw)
+    both = plan_batches([input_file(a), input_file(b)], **kw)
     assert [batch.key for batch in both[:4]] == [batch.key for batch in alone]
     assert len(both) == 8
     # too small for two spans of batch_bytes / 8: read whole
-    whole = plan_batches([a], **{**kw, "batch_bytes": 9 * size})
+    whole = plan_batches([input_file(a)], **{**kw, "batch_bytes": 9 * size})
     assert len(whole) == 1 and not whole[0].is_span
 
 

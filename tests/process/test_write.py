@@ -20,11 +20,11 @@ from tasks.process.write import (
     AccountingError,
     articles_table,
     commit_partitions,
-    publish_directory,
     read_manifest,
     remove_stale_staging,
     write_staged_batch,
 )
+from tasks.storage.swap import publish_directory
 
 
 def partition_ids(out: Path) -> list[str]:

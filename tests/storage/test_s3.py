@@ -34,7 +34,9 @@ from tasks.process.write import (
     remove_staging,
     write_staged_batch,
 )
-from tasks.storage.store import MANIFEST_NAME, S3Options, StorageError, open_storage
+from tasks.storage.errors import StorageError
+from tasks.storage.fs import MANIFEST_NAME, open_storage
+from tasks.storage.options import S3Options
 
 HTML = "text/html"
 
@@ -437,7 +439,7 @@ def test_prefect_flow_on_s3_keeps_secrets_out_of_the_api(prefect_harness, s3, mo
 
     from flows.process import process
     from tasks.process.pipeline import ProcessConfig
-    from tasks.storage.store import S3Options
+    from tasks.storage.options import S3Options
 
     config = ProcessConfig(
         input=str(DEMO_RAW),

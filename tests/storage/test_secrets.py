@@ -31,7 +31,7 @@ from conftest import DEMO_RAW, REPO
 from runs import DAY
 from s3harness import ACCESS_KEY, SECRET_KEY, Fault, free_port
 
-from tasks.storage.store import StorageError
+from tasks.storage.errors import StorageError
 
 TOKEN = f"tok-secret-{uuid.uuid4().hex}"  # the session token's text, whatever its line end
 CRLF_TOKEN = TOKEN + "\r\n"

@@ -265,7 +265,8 @@ def test_two_racing_writers_last_committed_wins(backend, monkeypatch) -> None:
 _KILLER = """
 import os, signal, sys
 sys.path[:0] = {paths!r}
-from tasks.storage import store as storage
+from tasks.storage import fs as storage
+from tasks.storage.options import S3Options
 from tasks.process import write
 from test_s3 import stage
 from tasks.process.write import commit_partitions
@@ -279,7 +280,7 @@ def killing(self, *args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
     return result
 setattr(storage.S3Storage, {method!r}, killing)
-store = storage.open_storage({location!r}, storage.S3Options(endpoint_url={endpoint!r}))
+store = storage.open_storage({location!r}, S3Options(endpoint_url={endpoint!r}))
 commit_partitions(stage(store, "killed", range(200, 400)), 200)
 """
 

@@ -63,6 +63,7 @@ from tasks.storage.store import S3Options, open_storage
 
 __all__ = ["Batch", "BatchSummary", "ProcessConfig", "process_batch", "run_local", "run_process"]
 
+
 def pipeline_version() -> str:
     """newsflow's version plus the extractor's, the shipped models' (content hashes of
     tasks/extract/models/*.json) and the row-making code's: a new trafilatura, a retrained

@@ -65,10 +65,6 @@ from tasks.storage.options import S3Options
 
 __all__ = ["Batch", "BatchSummary", "ProcessConfig", "process_batch", "run_local", "run_process"]
 
-# By name: the driver never imports the extraction code (trafilatura, lxml, the language
-# model); only the workers do, preloaded in their forkserver.
-EXTRACT_HANDLER = "tasks.extract.record:extract_record"
-
 
 def pipeline_version() -> str:
     """newsflow's version plus the extractor's, the shipped models' (content hashes of
@@ -215,7 +211,7 @@ def process_batch_here(
         pool = _HERE_POOLS.get(key)
         if pool is None:
             pool = _HERE_POOLS[key] = WorkerPool(
-                workers, EXTRACT_HANDLER, options, doc_timeout, memory_limit_mb=memory_mb
+                workers, options, doc_timeout, memory_limit_mb=memory_mb
             )
         _HERE_POOLS.move_to_end(key)
         while len(_HERE_POOLS) > _HERE_POOLS_KEPT:
@@ -272,7 +268,6 @@ def run_process(
     options = extract_options(config.crawl_date, ctx.pipeline_version, config.keep_non_articles)
     pool = WorkerPool(
         config.worker_count,
-        EXTRACT_HANDLER,
         options,
         config.doc_timeout,
         memory_limit_mb=config.worker_memory,

@@ -2,19 +2,21 @@
 
 Why not `concurrent.futures.ProcessPoolExecutor`: it cannot stop one runaway call. A
 pathological page can keep trafilatura busy for minutes, and a thread or task timeout
-does not interrupt a blocking call. Here each worker handles one batch at a time and
-sends back one result per document in order, so the parent knows which document is
-running and for how long. When a document exceeds its time limit the worker process is
-killed, the document becomes a `Failure(stage="extract", error_type="timeout")`, and a
-fresh worker carries on with the rest of the batch. A worker that dies by itself
-(segfault, killed by the kernel) is handled the same way with `error_type="worker_crashed"`.
+does not interrupt a blocking call. Here each worker runs one job at a time (`run_job`: a
+piece of input it reads, extracts and stages itself); only the job and its small result
+cross the pipe. Before each record the worker writes which record runs, and since when,
+into shared memory (`_RecordState`), so the parent knows which document is running and
+for how long. When a document exceeds its time limit the worker process is killed and
+the job starts again on a fresh worker with that document skipped: the job makes it a
+`Failure(stage="extract", error_type="timeout")`. A worker that dies by itself (segfault,
+killed by the kernel) is handled the same way with `error_type="worker_crashed"`.
 
 Memory is bounded per worker: each worker sets RLIMIT_AS to its address space at start
 (the preloaded extraction code) plus `memory_limit_mb`. A page whose parse would grow past
 it gets a MemoryError inside the worker (lxml and CPython both report a failed allocation
 that way) instead of pushing the host into the OOM killer; the worker answers with a
 marker and exits, the page becomes `Failure(stage="extract", error_type="memory_limit")`,
-and a fresh worker continues with the rest of the batch. RLIMIT_AS rather than an RSS
+and a fresh worker runs the job again without it. RLIMIT_AS rather than an RSS
 watchdog in the parent: a watchdog polls, and a 10 MB table page can allocate gigabytes
 between two polls; the kernel refuses the allocation at the limit itself.
 
@@ -33,16 +35,11 @@ import resource
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
 from tasks.process.options import check_doc_timeout
-from tasks.records import Failure, RawRecord
-
-Result = Any  # whatever `handler` returns for one record (an article row or a Failure)
-Handler = Callable[[RawRecord, Any], Result]
 
 # imported once in the forkserver, inherited by every worker
 _PRELOAD = ["tasks.process.worker_init"]
@@ -82,7 +79,7 @@ class PoolClosed(RuntimeError):
     """The pool was aborted (the run is being interrupted): no new work starts."""
 
 
-# What a worker sends instead of a result when the record hit its memory limit.
+# What a worker sends instead of a job's result when a record hit its memory limit.
 _MEMORY_LIMIT = "newsflow:memory_limit"
 
 
@@ -101,7 +98,7 @@ def _limit_address_space(extra_mb: int | None) -> None:
 
 def start_forkserver() -> None:
     """Start the forkserver now, so its imports (~1 s) overlap with the caller's own
-    start-up instead of delaying the first batch. Optional: pools start it when needed."""
+    start-up instead of delaying the first job. Optional: pools start it when needed."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_PRELOAD)
     from multiprocessing import forkserver
@@ -110,42 +107,20 @@ def start_forkserver() -> None:
 
 
 def _worker_main(
-    conn: Connection,
-    handler: Handler | str,
-    context: Any,
-    memory_limit_mb: int | None = None,
-    state: _RecordState | None = None,
+    conn: Connection, context: Any, memory_limit_mb: int | None, state: _RecordState
 ) -> None:
-    """Worker loop: receive a batch, send back one result per record, in order."""
+    """Worker loop: run one Job at a time until told to stop (None) or the pipe closes."""
     # Ctrl-C reaches the whole process group: the parent decides what it means (abort the
     # run, remove its staging), a worker must not die half-way and look like a crash.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if isinstance(handler, str):
-        module, name = handler.split(":")
-        handler = getattr(importlib.import_module(module), name)
-    assert callable(handler)  # for mypy: the name above resolved to the handler
     _limit_address_space(memory_limit_mb)
     while True:
         try:
-            batch = conn.recv()
+            job = conn.recv()
         except EOFError:
             return
-        if batch is None:
+        if job is None or not _run_job(conn, job, context, state):
             return
-        if isinstance(batch, Job):
-            assert state is not None  # every pool worker has one (see _Worker)
-            if not _run_job(conn, batch, context, state):
-                return
-            continue
-        for record in batch:
-            try:
-                result = handler(record, context)
-            except MemoryError:
-                # after a failed allocation the libraries' state is not to be trusted:
-                # report the record and exit; the pool replaces this worker
-                conn.send(_MEMORY_LIMIT)
-                return
-            conn.send(result)
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +163,10 @@ def _run_job(conn: Connection, job: Job, context: Any, state: _RecordState) -> b
     try:
         result = handler(job.payload, context, job.skip, state.started)
     except MemoryError:
-        conn.send(_MEMORY_LIMIT)  # the state still names the record: the driver skips it
+        # after a failed allocation the libraries' state is not to be trusted: report it
+        # and exit (the pool replaces this worker); the state still names the record, so
+        # the driver skips it
+        conn.send(_MEMORY_LIMIT)
         return False
     except Exception as error:  # noqa: BLE001 - sent to the caller, who raises it
         # before the message: the driver's next job on this worker must not see a
@@ -248,7 +226,6 @@ class _Worker:
     def __init__(
         self,
         ctx: multiprocessing.context.ForkServerContext,
-        handler: Handler | str,
         context: Any,
         memory_limit_mb: int | None = None,
     ):
@@ -256,13 +233,13 @@ class _Worker:
         self.state = _RecordState(ctx)
         self.process = ctx.Process(
             target=_worker_main,
-            args=(child, handler, context, memory_limit_mb, self.state),
+            args=(child, context, memory_limit_mb, self.state),
             daemon=True,
         )
         self.process.start()
         child.close()
         self.docs_done = 0
-        # abort() (another thread) and the batch's own thread may both end this worker:
+        # abort() (another thread) and the job's own thread may both end this worker:
         # the pipe must be closed exactly once, or the second close hits EBADF, or worse,
         # a descriptor number the first close freed and something else reopened
         self._end_lock = threading.Lock()
@@ -291,23 +268,21 @@ class _Worker:
 
 
 class WorkerPool:
-    """`workers` extraction processes; `run_batch` is thread-safe (one worker per call).
+    """`workers` extraction processes; `run_job` is thread-safe (one worker per call).
 
-    `handler(record, context)` runs in the worker and must not raise: it returns a result
-    for every record (errors become Failure values). Give it as "module:function" to keep
-    its imports out of the calling process. `doc_timeout` is the wall-clock limit
-    for one record. Workers are recycled after `max_docs_per_worker` records so that any
-    slow growth in a library's caches cannot accumulate over a long run. `memory_limit_mb`:
-    address space a worker may add to what it has at start (None: unlimited); a record
-    over it becomes an `extract/memory_limit` Failure and the worker is replaced.
-    `abort()` kills every worker, busy ones included, and makes running `run_batch` calls
-    raise PoolClosed: an interrupted run stops at once instead of finishing its batches.
+    `context` is handed to every job's handler in the worker (the extraction options).
+    `doc_timeout` is the wall-clock limit for one record of a job. Workers are recycled
+    after `max_docs_per_worker` records so that any slow growth in a library's caches
+    cannot accumulate over a long run. `memory_limit_mb`: address space a worker may add
+    to what it has at start (None: unlimited); a record over it becomes an
+    `extract/memory_limit` Failure and the worker is replaced. `abort()` kills every
+    worker, busy ones included, and makes running `run_job` calls raise PoolClosed: an
+    interrupted run stops at once instead of finishing its jobs.
     """
 
     def __init__(
         self,
         workers: int,
-        handler: Handler | str,
         context: Any,
         doc_timeout: float = 60.0,
         max_docs_per_worker: int = 20_000,
@@ -321,7 +296,6 @@ class WorkerPool:
         self.memory_limit_mb = memory_limit_mb
         self._ctx = multiprocessing.get_context("forkserver")
         self._ctx.set_forkserver_preload(_PRELOAD)
-        self._handler = handler
         self._context = context
         self.doc_timeout = doc_timeout
         self.max_docs_per_worker = max_docs_per_worker
@@ -334,7 +308,7 @@ class WorkerPool:
         self._live: set[_Worker] = set()  # every started worker not yet stopped or killed
 
     def _take(self) -> _Worker:
-        # Workers start on first use: a pool whose batches all run elsewhere (a Dask
+        # Workers start on first use: a pool whose jobs all run elsewhere (a Dask
         # cluster) never starts a process, and a small run starts only what it needs.
         self._check_open()  # an aborted pool's idle workers are dead
         try:
@@ -359,7 +333,7 @@ class WorkerPool:
     def _spawn(self) -> _Worker:
         with self._spawn_lock:
             self._check_open()
-            worker = _Worker(self._ctx, self._handler, self._context, self.memory_limit_mb)
+            worker = _Worker(self._ctx, self._context, self.memory_limit_mb)
             self._live.add(worker)
             return worker
 
@@ -367,44 +341,6 @@ class WorkerPool:
         with self._spawn_lock:
             self._live.discard(worker)
         worker.kill() if kill else worker.stop()
-
-    def run_batch(self, records: Sequence[RawRecord]) -> list[Result]:
-        """Results for `records`, in order; never raises for a bad record.
-
-        Raises PoolClosed when the pool is aborted while (or before) the batch runs.
-        """
-        taken = self._take()
-        worker: _Worker | None = taken
-        try:
-            results, worker = self._run_on(taken, list(records))
-        except BaseException:
-            self._retire(taken)  # the assignment above did not happen: still the one taken
-            worker = None if self._closed else self._spawn()
-            raise
-        finally:
-            if worker is not None:
-                self._idle.put(worker)
-        return results
-
-    def _run_on(self, worker: _Worker, records: list[RawRecord]) -> tuple[list[Result], _Worker]:
-        if worker.docs_done >= self.max_docs_per_worker:
-            self._retire(worker, kill=False)
-            worker = self._spawn()
-        results: list[Result] = []
-        while len(results) < len(records):
-            pending = records[len(results) :]
-            worker.conn.send(pending)
-            for record in pending:
-                outcome = self._receive(worker)
-                if isinstance(outcome, _Lost):
-                    results.append(outcome.as_failure(record, self))
-                    self._retire(worker)
-                    worker = self._spawn()
-                    self.replaced += 1
-                    break  # resend what is left of the batch to the new worker
-                results.append(outcome)
-                worker.docs_done += 1
-        return results, worker
 
     def run_job(self, handler: str, payload: Any) -> Any:
         """Run `Job(handler, payload)` in a worker; returns what the handler returns.
@@ -415,7 +351,8 @@ class WorkerPool:
         job starts again on a fresh worker with that record skipped (it becomes an extract
         Failure): earlier records are extracted again, which costs time only in that rare
         case. A worker that dies outside a record fails the job (RuntimeError); an error
-        the handler raises is raised here. PoolClosed as for `run_batch`.
+        the handler raises is raised here. PoolClosed when the pool is aborted while (or
+        before) the job runs.
         """
         job = Job(handler, payload)
         worker = self._take()
@@ -482,25 +419,6 @@ class WorkerPool:
             # woken by a deadline or the interval: the loop reads the state again, and
             # kills only if a record has run past its own deadline
 
-    def _receive(self, worker: _Worker, timed: bool = True) -> Result:
-        """The worker's next message; `timed`: a record is running, under the time limit."""
-        deadline = time.monotonic() + self.doc_timeout if timed else float("inf")
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return _Lost("timeout")
-            try:
-                # a worker that dies closes its pipe, which wakes this poll at once; the
-                # liveness check below is a fallback, so it need not spin: the driver's
-                # CPU per record must not grow with how long records take
-                if worker.conn.poll(min(remaining, _LIVENESS_CHECK_S)):
-                    result = worker.conn.recv()
-                    return _Lost("memory_limit") if result == _MEMORY_LIMIT else result
-                if not worker.process.is_alive() and not worker.conn.poll(0):
-                    return _Lost("worker_crashed", _exit_code(worker))
-            except (EOFError, OSError):  # OSError too when abort() closed the pipe
-                return _Lost("worker_crashed", _exit_code(worker))
-
     def close(self) -> None:
         while True:
             try:
@@ -510,7 +428,7 @@ class WorkerPool:
             self._retire(worker, kill=False)
 
     def abort(self) -> None:
-        """Kill every worker, busy or idle; running and later `run_batch` calls raise
+        """Kill every worker, busy or idle; running and later `run_job` calls raise
         PoolClosed. For an interrupted run: nothing more is extracted or staged."""
         with self._spawn_lock:
             self._closed = True
@@ -550,6 +468,3 @@ class _Lost:
                 "memory limit; worker replaced"
             )
         return f"extraction worker died (exit code {self.exitcode})"
-
-    def as_failure(self, record: RawRecord, pool: WorkerPool) -> Failure:
-        return Failure.of(record, "extract", self.reason, self.message(pool))

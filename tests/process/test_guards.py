@@ -24,10 +24,9 @@ from flows.cli import app
 from tasks.ingest.decode import MAX_NUL_SHARE, NUL_BYTES_DROPPED, DecodeError, decode_bytes
 from tasks.ingest.listing import list_inputs
 from tasks.process.options import check_doc_timeout, parse_crawl_date
-from tasks.process.pipeline import EXTRACT_HANDLER, ProcessConfig, extract_options
+from tasks.process.pipeline import ProcessConfig
 from tasks.process.pool import WorkerPool, default_worker_memory_mb, total_memory_mb
 from tasks.process.write import EmptyPartitionRefused
-from tasks.records import Failure, RawRecord
 
 DAY = date(2025, 3, 18)
 NEWSFLOW = str(Path(sys.executable).with_name("newsflow"))
@@ -161,21 +160,34 @@ def _table_page(megabytes: int) -> bytes:
     return (page + "</article></body></html>").encode()
 
 
-def test_a_page_over_the_worker_memory_limit_is_quarantined_and_the_batch_goes_on() -> None:
-    small = BOILERPLATE_HTML.read_bytes()
-    records = [
-        RawRecord("before.html", "html", "html", small, url="https://a.example/1"),
-        RawRecord("huge-table.html", "html", "html", _table_page(10)),
-        RawRecord("after.html", "html", "html", small, url="https://a.example/2"),
+def test_a_page_over_the_worker_memory_limit_is_quarantined_and_the_batch_goes_on(
+    tmp_path,
+) -> None:
+    # one JSONL file, so one piece (one job) holds the three pages in this order
+    small = BOILERPLATE_HTML.read_text(encoding="utf-8")
+    pages = [
+        {"url": "https://a.example/1", "html": small},
+        {"url": "https://a.example/huge-table", "html": _table_page(10).decode()},
+        {"url": "https://a.example/2", "html": small},
     ]
-    options = extract_options(DAY, "test")
-    with WorkerPool(1, EXTRACT_HANDLER, options, 300, memory_limit_mb=256) as pool:
-        before, huge, after = pool.run_batch(records)
-        assert pool.replaced == 1
-    assert isinstance(huge, Failure)
-    assert (huge.stage, huge.error_type) == ("extract", "memory_limit")
-    assert "256 MiB" in huge.error_message
-    assert before["text"] and after["text"]  # the workers before and after did their pages
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "pages.jsonl").write_text("".join(json.dumps(p) + "\n" for p in pages))
+    out = tmp_path / "out"
+    # 512 MiB: the worker also loads pyarrow to stage its piece (after its limit is set);
+    # at 256 MiB libxml2 can fail inside trafilatura.load_html, which gives None (an
+    # extract/unparsable_html row) instead of a MemoryError; at 1024 MiB the page passes
+    record = run_local(
+        raw, out, workers=1, worker_memory_mb=512, doc_timeout=300, max_record_bytes=2**25
+    )
+    assert_accounts_close(record)
+    assert record["counts"]["records_in"] == 3
+    assert record["counts"]["articles"] == 2  # the pages before and after were extracted
+    assert record["counts"]["workers_replaced"] == 1
+    (huge,) = quarantine(out)
+    assert (huge["stage"], huge["error_type"]) == ("extract", "memory_limit")
+    assert huge["source_uri"].endswith("pages.jsonl#line=2")
+    assert "512 MiB" in huge["error_message"]
 
 
 def test_the_default_worker_memory_follows_the_machine_and_the_worker_count() -> None:
@@ -415,16 +427,14 @@ def test_the_flows_refuse_an_empty_run_and_loose_options_unless_told(
     assert allowed["config"]["worker_memory_mb"] == 300
 
 
-def test_abort_stops_a_running_batch_at_once() -> None:
+def test_abort_stops_a_running_job_at_once() -> None:
     from concurrent.futures import ThreadPoolExecutor
-
-    from runs import raw_record
 
     from tasks.process.pool import PoolClosed
 
-    pool = WorkerPool(1, "test_pool:behave", "ctx", doc_timeout=300)
+    pool = WorkerPool(1, "ctx", doc_timeout=300)
     with ThreadPoolExecutor(1) as threads:
-        running = threads.submit(pool.run_batch, [raw_record("ok"), raw_record("hang")])
+        running = threads.submit(pool.run_job, "test_pool:job", ["ok", "hang"])
         time.sleep(1.0)
         started = time.monotonic()
         pool.abort()
@@ -432,4 +442,4 @@ def test_abort_stops_a_running_batch_at_once() -> None:
             running.result(timeout=30)
         assert time.monotonic() - started < 10  # not the 300 s document limit
     with pytest.raises(PoolClosed):
-        pool.run_batch([raw_record("ok")])
+        pool.run_job("test_pool:job", ["ok"])

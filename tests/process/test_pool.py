@@ -11,7 +11,7 @@ import pytest
 from runs import raw_record
 
 from tasks.process.pool import WorkerPool
-from tasks.records import Failure, RawRecord
+from tasks.records import RawRecord
 
 
 def behave(record: RawRecord, context: object) -> object:
@@ -23,69 +23,6 @@ def behave(record: RawRecord, context: object) -> object:
     if name.startswith("crash"):
         os._exit(9)
     return (name, os.getpid(), context)
-
-
-def test_results_come_back_in_order_with_context() -> None:
-    with WorkerPool(2, behave, "ctx", doc_timeout=30) as pool:
-        names = [f"doc-{i}" for i in range(50)]
-        results = pool.run_batch([raw_record(n) for n in names])
-    assert [r[0] for r in results] == names
-    assert {r[2] for r in results} == {"ctx"}
-
-
-def test_runaway_document_is_killed_and_the_batch_goes_on() -> None:
-    with WorkerPool(1, behave, None, doc_timeout=1.5) as pool:
-        started = time.monotonic()
-        results = pool.run_batch(
-            [raw_record("a"), raw_record("hang-1"), raw_record("b"), raw_record("c")]
-        )
-        elapsed = time.monotonic() - started
-        assert pool.replaced == 1
-        # the pool is still usable after the kill
-        assert pool.run_batch([raw_record("d")])[0][0] == "d"
-    assert [r[0] for r in results if not isinstance(r, Failure)] == ["a", "b", "c"]
-    failure = results[1]
-    assert isinstance(failure, Failure)
-    assert (failure.stage, failure.error_type, failure.source_uri) == (
-        "extract",
-        "timeout",
-        "hang-1",
-    )
-    assert "1.5 s" in failure.error_message
-    assert elapsed < 15
-    # the runaway process really is gone, not just abandoned
-    assert results[0][1] != results[2][1]
-    try:
-        os.kill(results[0][1], 0)
-        alive = True
-    except ProcessLookupError:
-        alive = False
-    assert not alive
-
-
-def test_a_worker_that_dies_becomes_one_failure() -> None:
-    with WorkerPool(1, behave, None, doc_timeout=30) as pool:
-        results = pool.run_batch([raw_record("a"), raw_record("crash-now"), raw_record("b")])
-    assert results[0][0] == "a" and results[2][0] == "b"
-    assert isinstance(results[1], Failure)
-    assert results[1].error_type == "worker_crashed"
-    assert "exit code 9" in results[1].error_message
-
-
-def test_run_batch_is_thread_safe_and_uses_every_worker() -> None:
-    with WorkerPool(2, behave, None, doc_timeout=30) as pool, ThreadPoolExecutor(4) as threads:
-        batches = [[raw_record(f"b{b}-{i}") for i in range(20)] for b in range(8)]
-        outputs = list(threads.map(pool.run_batch, batches))
-    for batch, results in zip(batches, outputs, strict=True):
-        assert [r[0] for r in results] == [rec.source_uri for rec in batch]
-    assert len({r[1] for results in outputs for r in results}) == 2
-
-
-def test_workers_are_recycled_after_their_quota() -> None:
-    with WorkerPool(1, behave, None, doc_timeout=30, max_docs_per_worker=5) as pool:
-        first = pool.run_batch([raw_record(f"x{i}") for i in range(5)])
-        second = pool.run_batch([raw_record("y")])
-    assert first[0][1] != second[0][1]
 
 
 def job(
@@ -110,17 +47,40 @@ def job(
     return out
 
 
+JOB = "test_pool:job"
+
+
+def test_results_come_back_in_order_with_context() -> None:
+    with WorkerPool(2, "ctx", doc_timeout=30) as pool:
+        names = [f"doc-{i}" for i in range(50)]
+        results = pool.run_job(JOB, names)
+    assert [r[0] for r in results] == names
+    assert {r[2] for r in results} == {"ctx"}
+
+
 def test_a_job_kills_its_runaway_record_and_finishes_the_rest() -> None:
-    with WorkerPool(1, behave, "ctx", doc_timeout=1.5) as pool:
-        out = pool.run_job("test_pool:job", ["a", "hang-1", "b"])
+    with WorkerPool(1, "ctx", doc_timeout=1.5) as pool:
+        (first,) = pool.run_job(JOB, ["a"])  # the worker that will hit the runaway
+        started = time.monotonic()
+        out = pool.run_job(JOB, ["b", "hang-1", "c", "d"])
+        elapsed = time.monotonic() - started
         assert pool.replaced == 1
-    assert [r[0] for r in out] == ["a", "skipped", "b"]
+        # the pool is still usable after the kill
+        assert pool.run_job(JOB, ["e"])[0][0] == "e"
+    assert [r[0] for r in out] == ["b", "skipped", "c", "d"]
     assert out[1][1] == "timeout" and "1.5 s" in out[1][2]
+    assert elapsed < 15
+    # the runaway process really is gone, not just abandoned
+    killed = first[1]
+    assert killed not in {r[1] for r in out if r[0] != "skipped"}
+    with pytest.raises(ProcessLookupError):
+        os.kill(killed, 0)
 
 
 def test_a_job_whose_worker_dies_skips_that_record_only() -> None:
-    with WorkerPool(1, behave, None, doc_timeout=30) as pool:
-        out = pool.run_job("test_pool:job", ["a", "b", "crash-now", "c"])
+    with WorkerPool(1, None, doc_timeout=30) as pool:
+        out = pool.run_job(JOB, ["a", "b", "crash-now", "c"])
+        assert pool.replaced == 1
     assert [r[0] for r in out] == ["a", "b", "skipped", "c"]
     assert out[2][1] == "worker_crashed" and "exit code 9" in out[2][2]
 
@@ -128,10 +88,10 @@ def test_a_job_whose_worker_dies_skips_that_record_only() -> None:
 def test_a_job_that_ends_with_a_record_marked_running_does_not_time_out_the_next() -> None:
     # the first job returns without started(-1); once its last record's deadline has
     # passed, the next job on the same worker must not be timed out for that record
-    with WorkerPool(1, behave, None, doc_timeout=1.0) as pool:
-        first = pool.run_job("test_pool:job", ["a", "end-early"])
+    with WorkerPool(1, None, doc_timeout=1.0) as pool:
+        first = pool.run_job(JOB, ["a", "end-early"])
         time.sleep(1.5)
-        second = pool.run_job("test_pool:job", ["slow-b", "c"])
+        second = pool.run_job(JOB, ["slow-b", "c"])
         assert pool.replaced == 0
     assert [r[0] for r in first] == ["a"]
     assert [r[0] for r in second] == ["slow-b", "c"]
@@ -139,15 +99,26 @@ def test_a_job_that_ends_with_a_record_marked_running_does_not_time_out_the_next
 
 
 def test_a_failed_job_raises_and_the_pool_goes_on() -> None:
-    with WorkerPool(1, behave, None, doc_timeout=30) as pool:
+    with WorkerPool(1, None, doc_timeout=30) as pool:
         with pytest.raises(ValueError, match="handler failed"):
-            pool.run_job("test_pool:job", ["a", "raise"])
-        assert [r[0] for r in pool.run_job("test_pool:job", ["b"])] == ["b"]
+            pool.run_job(JOB, ["a", "raise"])
+        assert [r[0] for r in pool.run_job(JOB, ["b"])] == ["b"]
 
 
 def test_job_records_count_towards_the_worker_quota() -> None:
-    with WorkerPool(1, behave, None, doc_timeout=30, max_docs_per_worker=3) as pool:
-        first = pool.run_job("test_pool:job", ["x1", "x2"])
-        second = pool.run_job("test_pool:job", ["x3"])  # 2 < 3: same worker
-        third = pool.run_job("test_pool:job", ["x4"])  # 3 started: a fresh worker
+    with WorkerPool(1, None, doc_timeout=30, max_docs_per_worker=3) as pool:
+        first = pool.run_job(JOB, ["x1", "x2"])
+        second = pool.run_job(JOB, ["x3"])  # 2 < 3: same worker
+        third = pool.run_job(JOB, ["x4"])  # 3 started: a fresh worker
     assert first[0][1] == second[0][1] != third[0][1]
+
+
+def test_run_job_is_thread_safe_and_uses_every_worker() -> None:
+    # each job starts with a slow record, so the first jobs overlap and both workers start
+    jobs = [[f"slow-{b}", *(f"b{b}-{i}" for i in range(20))] for b in range(8)]
+    with WorkerPool(2, None, doc_timeout=30) as pool, ThreadPoolExecutor(4) as threads:
+        outputs = list(threads.map(lambda names: pool.run_job(JOB, names), jobs))
+    for names, results in zip(jobs, outputs, strict=True):
+        assert [r[0] for r in results] == names
+        assert len({r[1] for r in results}) == 1  # one job, one worker
+    assert len({r[1] for results in outputs for r in results}) == 2

@@ -55,7 +55,6 @@ PIECES = "_pieces"
 DONE = "_done.json"
 TABLES = ("articles", "paragraphs", "quarantine")
 RUN_PIECE = "tasks.process.pieces:run_piece"
-EXTRACT_HANDLER = "tasks.extract.record:extract_record"
 # a piece folder without _done.json idle this long belongs to a dead run (as _staging)
 STALE_PIECE_SECONDS = 6 * 3600
 

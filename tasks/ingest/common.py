@@ -84,28 +84,6 @@ def parse_iso_utc(value: object) -> datetime | None:
         return None
 
 
-def _parse_content_type(value: str | None) -> tuple[str | None, str | None]:
-    """'text/html; charset="utf-8"' -> ("text/html", "utf-8"); a garbage type counts as none."""
-    if not value:
-        return None, None
-    mime, *params = value.split(";")
-    mime = mime.strip().lower()
-    charset = None
-    for param in params:
-        key, _, val = param.partition("=")
-        if key.strip().lower() == "charset":
-            charset = val.strip().strip("\"'").strip() or None
-    return (mime if "/" in mime else None), charset
-
-
-def _target_uri(value: str | None) -> str | None:
-    # WARC/1.0's grammar showed the URI in angle brackets and some writers followed it.
-    if not value:
-        return None
-    value = value.strip().removeprefix("<").removesuffix(">").strip()
-    return value or None
-
-
 def too_large(
     uri: str,
     input_format: str,

@@ -501,9 +501,9 @@ class S3Storage(Storage):
 
     # --- listing and reading
 
-    def list(self, prefix: str = "") -> Entries:
+    def _listing(self, prefix: str, **options: str) -> Iterator[dict[str, Any]]:
+        """Every page of a LIST below `prefix` (1,000 keys each)."""
         full = self._key(prefix)
-        found: Entries = []
         token: dict[str, str] = {}
         while True:
             page = self._call(
@@ -511,41 +511,31 @@ class S3Storage(Storage):
                 prefix,
                 self.client.list_objects_v2,
                 Prefix=full + "/" if full else "",
+                **options,
                 **token,
             )
-            for obj in page.get("Contents", []):
-                found.append(
-                    self._entry(
-                        self._rel(obj["Key"]), obj["Size"], obj["LastModified"], obj.get("ETag")
-                    )
-                )
+            yield page
             if not page.get("IsTruncated"):
-                break
+                return
             token = {"ContinuationToken": page["NextContinuationToken"]}
+
+    def list(self, prefix: str = "") -> Entries:
+        found = [
+            self._entry(self._rel(obj["Key"]), obj["Size"], obj["LastModified"], obj.get("ETag"))
+            for page in self._listing(prefix)
+            for obj in page.get("Contents", [])
+        ]
         if not found and prefix:
             one = self.stat(prefix)
             return [one] if one else []
         return sorted(found, key=lambda e: e.key)
 
     def list_dirs(self, prefix: str) -> Names:
-        full = self._key(prefix)
-        names: Names = []
-        token: dict[str, str] = {}
-        while True:
-            page = self._call(
-                "list",
-                prefix,
-                self.client.list_objects_v2,
-                Prefix=full + "/" if full else "",
-                Delimiter="/",
-                **token,
-            )
-            names += [
-                p["Prefix"].rstrip("/").rsplit("/", 1)[-1] for p in page.get("CommonPrefixes", [])
-            ]
-            if not page.get("IsTruncated"):
-                return sorted(names)
-            token = {"ContinuationToken": page["NextContinuationToken"]}
+        return sorted(
+            p["Prefix"].rstrip("/").rsplit("/", 1)[-1]
+            for page in self._listing(prefix, Delimiter="/")
+            for p in page.get("CommonPrefixes", [])
+        )
 
     def stat(self, key: str) -> Entry | None:
         if not self._key(key):

@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from schemas import partition_name
 from tasks.ingest.filters import WarcFilter
 from tasks.ingest.listing import InputFile
 from tasks.ingest.load import iter_records
@@ -370,7 +371,7 @@ def _local_identity(member: Member) -> str | None:
 
 
 def pieces_prefix(crawl_date: str) -> str:
-    return f"{PIECES}/crawl_date={crawl_date}"
+    return f"{PIECES}/{partition_name(crawl_date)}"
 
 
 @dataclass(slots=True)

@@ -80,9 +80,8 @@ def dask_run(raw: Path, out: Path) -> dict:
         LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
     ):
         address = cluster.scheduler_address
-        return process_flow(address)(
-            input=str(raw), output=str(out), crawl_date=DAY.isoformat(), dask_address=address
-        )
+        config = ProcessConfig(input=str(raw), crawl_date=DAY, output=str(out))
+        return process_flow(address)(config=config, dask_address=address)
 
 
 def main() -> None:

@@ -134,6 +134,27 @@ def test_show_and_stats_say_when_nothing_is_committed(tmp_path: Path) -> None:
     assert invoke("stats", "-o", out, "--start", "2025-03-19").exit_code == 1
 
 
+def test_the_program_keeps_exit_codes_and_flushed_output_when_it_skips_teardown(
+    tmp_path: Path,
+) -> None:
+    # flows.cli.run, the console script, leaves by os._exit after the exit handlers: the
+    # status of every ending and all of the output must be what `app` alone gives
+    program = [sys.executable, "-m", "flows.cli"]
+    out = tmp_path / "out"
+
+    def ran(*args: object) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*program, *map(str, args)], capture_output=True, text=True)
+
+    nothing = ran("show", "-o", out, "--date", DAY)
+    assert nothing.returncode == 1 and "nothing committed" in nothing.stdout + nothing.stderr
+    misuse = ran("process", DEMO_RAW, "--date", "2025-02-30", "-o", out)
+    assert misuse.returncode == 2 and "2025-02-30" in misuse.stderr
+    done = ran("process", DEMO_RAW, "--date", DAY, "-o", out, "--workers", "1", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["counts"]["articles"] == 13  # all of stdout arrived
+    assert ran("stats", "-o", out, "--json").returncode == 0
+
+
 def test_process_show_stats_cleanup_on_s3(s3, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     endpoint = ["--s3-endpoint", s3.options.endpoint_url]

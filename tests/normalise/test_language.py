@@ -60,3 +60,44 @@ def test_unusable_html_lang(html_lang):
 def test_detect_language_odd_input(text):
     detect_language(text)
     detect_language(text, "en")
+
+
+# ------------------------------------------------------------- the model's decompressed copy
+
+
+def test_the_cached_model_is_py3langid_s_own(tmp_path, monkeypatch) -> None:
+    import numpy as np
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from tasks.normalise import language
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    language.language_identifier.cache_clear()
+    try:
+        cached = language.language_identifier()
+        [copy] = (tmp_path / "newsflow").iterdir()
+        assert copy.suffix == ".npz" and not list(tmp_path.rglob("*.part"))
+        again = language.language_identifier.__wrapped__()  # read back from the copy
+    finally:
+        language.language_identifier.cache_clear()
+    packaged = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    for model in (cached, again):
+        for name in ("nb_ptc", "nb_pc", "nb_classes", "tk_nextmove", "tk_row", "tk_output"):
+            mine, theirs = getattr(model, name), getattr(packaged, name)
+            assert type(mine) is type(theirs), name
+            assert np.array_equal(mine, theirs), name
+        for text in (ENGLISH, GERMAN, FRENCH, SPANISH):
+            assert model.classify(text) == packaged.classify(text)
+
+
+def test_without_a_writable_cache_the_model_loads_from_the_package(tmp_path, monkeypatch) -> None:
+    from tasks.normalise import language
+
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    language.language_identifier.cache_clear()
+    try:
+        assert language.language_identifier().classify(GERMAN)[0] == "de"
+    finally:
+        language.language_identifier.cache_clear()

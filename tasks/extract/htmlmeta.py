@@ -696,7 +696,10 @@ def _dates_in(text: str) -> list[tuple[int, date, bool]]:
 
 def _text_after(el: Any, limit: int) -> str:
     """About `limit` characters of the text that follows `el` in document order (its tail,
-    its following siblings, then its ancestors' tails and following siblings)."""
+    its following siblings, then its ancestors' tails and following siblings), not beyond
+    the end of the <article>/<main> that holds it: a short article is followed by sidebars
+    and related-article lists with their own dates."""
+    scope = next((a for a in el.iterancestors() if a.tag in _ARTICLE_SCOPE), None)
     parts: list[str] = []
     size = 0
 
@@ -722,6 +725,8 @@ def _text_after(el: Any, limit: int) -> str:
             if add(sibling.tail):
                 return " ".join(parts)[:limit]
         node = node.getparent()
+        if node is scope:
+            break
     return " ".join(parts)[:limit]
 
 

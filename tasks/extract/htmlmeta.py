@@ -32,6 +32,7 @@ _log = logging.getLogger(__name__)
 __all__ = [
     "PageMeta",
     "author_links",
+    "shown_date_in_month",
     "shown_publication_date",
     "read_page_meta",
 ]
@@ -754,4 +755,29 @@ def shown_publication_date(tree: lxml_html.HtmlElement | None) -> date | None:
         return next((day for _, day, update in _dates_in(window) if not update), None)
     except Exception as err:  # best effort, like read_page_meta's parts
         _log_failure("shown date", None, err)
+        return None
+
+
+def shown_date_in_month(tree: lxml_html.HtmlElement | None, year: int, month: int) -> date | None:
+    """The first full date in the page's visible text that falls in `year`-`month` and is
+    not marked as an update, or None. For pages whose URL dates them to a month
+    ("/archive/2025/12/…"): a date htmldate found outside that month came from elsewhere on
+    the page (a sidebar, a copyright line). Reads the whole text (~1-5 ms), so only called
+    on such pages. Never raises."""
+    try:
+        root = _root(tree)
+        if root is None:
+            return None
+        body = next(root.iter("body"), root)
+        texts = []
+        for event, el in lxml_html.etree.iterwalk(body, events=("start", "end")):
+            if event == "start" and isinstance(el.tag, str) and el.tag not in _NO_TEXT:
+                texts.append(el.text or "")
+            elif event == "end" and el is not body:
+                texts.append(el.tail or "")
+        text = " ".join(" ".join(texts).split())
+        found = (day for _, day, update in _dates_in(text) if not update)
+        return next((d for d in found if (d.year, d.month) == (year, month)), None)
+    except Exception as err:  # best effort, like read_page_meta's parts
+        _log_failure("dated text", None, err)
         return None

@@ -580,3 +580,17 @@ def test_shown_date_without_a_headline_or_tree() -> None:
 
     assert shown("<p>December 18, 2025</p>") is None
     assert shown_publication_date(None) is None
+
+
+def test_shown_date_in_month() -> None:
+    from tasks.extract.htmlmeta import shown_date_in_month
+
+    body = (
+        "<p>Posted 1 January 2014: Hello</p><p>Updated 2 December 2025</p>"
+        "<script>var d = '5 December 2025';</script><p>20 December 2025</p>"
+    )
+    tree = tree_of(page(body=body))
+    assert str(shown_date_in_month(tree, 2025, 12)) == "2025-12-20"
+    assert str(shown_date_in_month(tree, 2014, 1)) == "2014-01-01"
+    assert shown_date_in_month(tree, 2025, 11) is None
+    assert shown_date_in_month(None, 2025, 12) is None

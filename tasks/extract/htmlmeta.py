@@ -743,7 +743,8 @@ def shown_publication_date(tree: lxml_html.HtmlElement | None) -> date | None:
         root = _root(tree)
         if root is None:
             return None
-        inside, outside = [], []
+        inside: list[Any] = []
+        outside: list[Any] = []
         for h1 in root.iter("h1"):
             text = _heading_text(h1)
             if text and len(text) <= _MAX_HEADLINE_CHARS and not _is_masthead(h1, text):

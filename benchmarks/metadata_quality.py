@@ -25,10 +25,10 @@ developed looking only at the "dev" half; the "held-out" half shows how they gen
 
 Measured 2026-12-03 on the 793 article pages (title / all authors / date):
 
-    half       before issue 15      parts 1-4            part 5 (schema v3)   date rules (meta)    shown date
-    all        .745 / .689 / .824   .850 / .763 / .829   .879 / .763 / .844   .879 / .763 / .851   .879 / .763 / .862
-    dev        .730 / .703 / .839   .853 / .792 / .839   .889 / .792 / .852   .889 / .792 / .861   .889 / .792 / .870
-    held-out   .760 / .673 / .809   .847 / .733 / .818   .869 / .733 / .836   .869 / .733 / .842   .869 / .733 / .854
+    half      before issue 15  parts 1-4        part 5 (v3)      date rules meta  shown date
+    all       .745/.689/.824   .850/.763/.829   .879/.763/.844   .879/.763/.851   .879/.763/.862
+    dev       .730/.703/.839   .853/.792/.839   .889/.792/.852   .889/.792/.861   .889/.792/.870
+    held-out  .760/.673/.809   .847/.733/.818   .869/.733/.836   .869/.733/.842   .869/.733/.854
 
 "part 5" folds quotation marks in titles (strict, unfolded: 0.850 / 0.853 / 0.847,
 as before) and compares the publisher's local day (`published_at_utc_offset_minutes`);

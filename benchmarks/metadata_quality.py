@@ -25,10 +25,10 @@ developed looking only at the "dev" half; the "held-out" half shows how they gen
 
 Measured 2026-12-03 on the 793 article pages (title / all authors / date):
 
-    half       before issue 15      parts 1-4            part 5 (schema v3)   date rules (meta)
-    all        .745 / .689 / .824   .850 / .763 / .829   .879 / .763 / .844   .879 / .763 / .851
-    dev        .730 / .703 / .839   .853 / .792 / .839   .889 / .792 / .852   .889 / .792 / .861
-    held-out   .760 / .673 / .809   .847 / .733 / .818   .869 / .733 / .836   .869 / .733 / .842
+    half      before issue 15  parts 1-4        part 5 (v3)      date rules meta  shown date
+    all       .745/.689/.824   .850/.763/.829   .879/.763/.844   .879/.763/.851   .879/.763/.862
+    dev       .730/.703/.839   .853/.792/.839   .889/.792/.852   .889/.792/.861   .889/.792/.870
+    held-out  .760/.673/.809   .847/.733/.818   .869/.733/.836   .869/.733/.842   .869/.733/.854
 
 "part 5" folds quotation marks in titles (strict, unfolded: 0.850 / 0.853 / 0.847,
 as before) and compares the publisher's local day (`published_at_utc_offset_minutes`);
@@ -38,7 +38,16 @@ original date. "date rules (meta)" (written looking at the dev half only): a mid
 ranks as date-only beside a timed candidate, a `<time>` marked as the update is no
 candidate, htmldate's date that is the modification day gives way to an earlier date the
 page shows, htmldate is bounded by the fetch time, and a month-only annotation ("2015-11")
-is matched on the month.
+is matched on the month. "shown date" (dev half only): the by-line date shown under the
+headline beats htmldate's whole-page date, a re-saved declared time gives way to a date
+earlier than it in every time zone, and a URL's month (/archive/2025/12/) bounds htmldate.
+
+The date misses are broken down by kind (`date_miss_kind`) at the end of the output;
+after "shown date" (dev / held-out): not in the HTML 17 / 19 (unreachable: the annotated
+day is written nowhere on the page), the declared modification day 14 / 13, a date shown
+as "Updated" 6 / 5, a month-only annotation 2 / 0, quarantined 1 / 0, other 3 / 11. Only
+"other" is open to publication-date rules: 0.90 on dev would need 11 more hits of the 14
++ 6 that annotate the last update, which `published_at` is not.
 
 The local day is the right comparison: on the dev half, the local and the UTC day disagree
 on 7 annotated pages, and the annotation is the local day on 5 of them.
@@ -58,6 +67,7 @@ import json
 import re
 import sys
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -183,6 +193,63 @@ def date_ok(predicted: object, offset_minutes: int | None, truth: str) -> bool:
     return day is not None and day.isoformat()[: len(wanted)] == wanted
 
 
+_MONTH_NAMES = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+)  # fmt: skip
+_UPDATE_WORDS = re.compile(r"updat|modif|revis|review|refresh|edited", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _written_forms(day: date) -> list[re.Pattern[str]]:
+    """The ways a page writes a day: ISO and numeric forms, "Dec 18, 2025", "18th December
+    2025", "2025年12月18日"."""
+    y, m, d = day.year, day.month, day.day
+    month = _MONTH_NAMES[m - 1][:3]
+    numeric = (
+        f"{y}-{m:02d}-{d:02d}", f"{y}/{m:02d}/{d:02d}", f"{y}{m:02d}{d:02d}",
+        f"{d:02d}.{m:02d}.{y}", f"{d}.{m}.{y}", f"{m}/{d}/{y}", f"{m:02d}/{d:02d}/{y}",
+        f"{d}/{m}/{y}", f"{d:02d}/{m:02d}/{y}", f"{d:02d}-{m:02d}-{y}", f"{y}.{m:02d}.{d:02d}",
+        f"{y}/{m}/{d}", f"{y}-{m}-{d}", f"{y}. {m}. {d}", f"{y}年{m}月{d}日",
+    )  # fmt: skip
+    patterns = [rf"(?<!\d){re.escape(f)}(?!\d)" for f in numeric]
+    patterns += [
+        rf"\b{month}[a-z]*\.?\s+{d}(?:st|nd|rd|th)?,?\s+{y}\b",
+        rf"\b{d}(?:st|nd|rd|th)?\s+(?:of\s+)?{month}[a-z]*\.?,?\s+{y}\b",
+    ]
+    return [re.compile(p, re.IGNORECASE) for p in patterns]
+
+
+def date_miss_kind(page: Page, row: dict | None) -> str:
+    """Why a page misses its annotated date, for the miss breakdown:
+    "month-only annotation", "quarantined", "not in the HTML" (the annotated day is written
+    nowhere in the page, in any form `_written_forms` knows: unreachable), "modification
+    day" (the page's declared modification day, later than the publication we give),
+    "shown as updated" (the page shows it after "Updated"/"Modified"/"Reviewed"), "other"."""
+    truth = page.publish_date or ""
+    if len(truth) < 10:
+        return "month-only annotation"
+    if row is None:
+        return "quarantined"
+    day = date.fromisoformat(truth[:10])
+    html = page.html.decode("utf-8", "replace")
+    spans = [m.start() for p in _written_forms(day) for m in p.finditer(html)]
+    if not spans:
+        return "not in the HTML"
+    published, modified = row.get("published_at"), row.get("modified_at")
+    if (
+        isinstance(modified, datetime)
+        and abs((modified.date() - day).days) <= 1
+        and (not isinstance(published, datetime) or published.date() < day)
+    ):
+        return "modification day"
+    for start in spans:
+        before = _TAG.sub(" ", html[max(0, start - 300) : start])
+        if _UPDATE_WORDS.search(before[-60:]):
+            return "shown as updated"
+    return "other"
+
+
 _TALLIED = (*METRICS, STRICT_TITLE, DATE_OR_MODIFIED)
 
 
@@ -282,6 +349,11 @@ def main() -> None:
     print(f"{STRICT_TITLE}: {strict}")
     either = " / ".join(f"{name} {t.rate(DATE_OR_MODIFIED):.3f}" for name, t in tallies.items())
     print(f"{DATE_OR_MODIFIED}: {either}")
+    missed = [o for o in outcomes if o.checks.get("date") is False]
+    kinds = Counter((o.page.half, date_miss_kind(o.page, o.row)) for o in missed)
+    print("date misses by kind (dev / held-out):")
+    for kind in sorted({k for _, k in kinds}):
+        print(f"    {kind:24} {kinds['dev', kind]:3d} / {kinds['held-out', kind]:3d}")
 
 
 if __name__ == "__main__":

@@ -18,10 +18,11 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from htmldate.extractors import MONTH_NUMBERS  # htmldate's multilingual month names
 from lxml import html as lxml_html
 
 from tasks.normalise.dates import parse_datetime, parse_datetime_offset
@@ -31,6 +32,8 @@ _log = logging.getLogger(__name__)
 __all__ = [
     "PageMeta",
     "author_links",
+    "shown_date_in_month",
+    "shown_publication_date",
     "read_page_meta",
 ]
 
@@ -638,3 +641,144 @@ def author_links(tree: lxml_html.HtmlElement | None) -> list[str]:
     except Exception as err:
         _log_failure("author_links", None, err)
         return []
+
+
+# --------------------------------------------------------------------------- shown date
+
+# The date a reader sees under the headline ("By Jane Doe · December 18, 2025 · 3 min read"):
+# the first full date (day, month, year) in the text that follows the article's <h1>, unless
+# the words just before it mark it as the last update ("Updated:", "Last modified").
+# Month names: htmldate's table (English, German, French, Indonesian, Turkish).
+_SHOWN_WINDOW_CHARS = 300  # a by-line is right under the headline; further on, the body starts
+_MONTH = r"(?P<mon>[^\W\d_]{3,10})\.?"
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?\.?"
+_YEAR = r"(?P<year>(?:19|20)\d{2})"
+# December 18, 2025 / 18 Dec 2025, 18. Dezember 2025 / 2025-12-18 / 18.12.2025
+_SHOWN_DATE_PATTERNS = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        rf"(?<!\w){_MONTH}\s+{_DAY},?\s+{_YEAR}(?!\d)",
+        rf"(?<![\w.]){_DAY}\s+(?:of\s+|de\s+)?{_MONTH},?\s+(?:de\s+)?{_YEAR}(?!\d)",
+        rf"(?<![\d.]){_YEAR}-(?P<mm>\d{{1,2}})-(?P<day>\d{{1,2}})(?!\d)",
+        rf"(?<![\d.])(?P<day>\d{{1,2}})\.\s?(?P<mm>\d{{1,2}})\.\s?{_YEAR}(?!\d)",
+    )
+)
+# "Updated", "Last modified:", "Reviewed on", "Aktualisiert am", "Mis à jour le", "Actualizado"
+_UPDATE_CUE = re.compile(
+    r"(?:updat|modif|revis|review|refresh|edited|aktualisiert|mis à jour|actualiz)\w*\W{0,3}"
+    r"(?:\w+\W{1,3}){0,2}$",
+    re.IGNORECASE,
+)
+_UPDATE_CUE_CHARS = 40
+_NO_TEXT = frozenset({"script", "style", "noscript", "template", "svg", "button"})
+
+
+def _month_number(name: str) -> int | None:
+    return MONTH_NUMBERS.get(name.replace("ı", "i").replace("İ", "i").lower())
+
+
+def _dates_in(text: str) -> list[tuple[int, date, bool]]:
+    """(position, date, marked as an update) of each full date written in `text`."""
+    found = []
+    for pattern in _SHOWN_DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            groups = match.groupdict()
+            month = _month_number(groups["mon"]) if groups.get("mon") else int(groups["mm"])
+            if month is None:
+                continue
+            try:
+                day = date(int(groups["year"]), month, int(groups["day"]))
+            except ValueError:
+                continue
+            before = text[max(0, match.start() - _UPDATE_CUE_CHARS) : match.start()]
+            found.append((match.start(), day, _UPDATE_CUE.search(before) is not None))
+    return sorted(found)
+
+
+def _text_after(el: Any, limit: int) -> str:
+    """About `limit` characters of the text that follows `el` in document order (its tail,
+    its following siblings, then its ancestors' tails and following siblings), not beyond
+    the end of the <article>/<main> that holds it: a short article is followed by sidebars
+    and related-article lists with their own dates."""
+    scope = next((a for a in el.iterancestors() if a.tag in _ARTICLE_SCOPE), None)
+    parts: list[str] = []
+    size = 0
+
+    def add(text: str | None) -> bool:
+        nonlocal size
+        words = " ".join((text or "").split())
+        if words:
+            parts.append(words)
+            size += len(words) + 1
+        return size >= limit
+
+    node = el
+    while node is not None:
+        if add(node.tail):
+            break
+        for sibling in node.itersiblings():
+            for event, sub in lxml_html.etree.iterwalk(sibling, events=("start", "end")):
+                text_bearing = isinstance(sub.tag, str) and sub.tag not in _NO_TEXT
+                if add(sub.text if event == "start" and text_bearing else None):
+                    return " ".join(parts)[:limit]
+                if event == "end" and sub is not sibling and add(sub.tail):
+                    return " ".join(parts)[:limit]
+            if add(sibling.tail):
+                return " ".join(parts)[:limit]
+        node = node.getparent()
+        if node is scope:
+            break
+    return " ".join(parts)[:limit]
+
+
+def shown_publication_date(tree: lxml_html.HtmlElement | None) -> date | None:
+    """The publication date the page shows under its headline, or None.
+
+    The article's <h1> (as for the title: inside <article>/<main> first, logo and masthead
+    headings skipped); the first full date in the ~300 characters of text after it, skipping
+    dates the words before mark as the last update ("Updated Dec 18, 2025"). This is the
+    by-line date a reader takes for the publication date; htmldate, reading the whole page,
+    can take a date from a sidebar or a related-articles list instead. Never raises."""
+    try:
+        root = _root(tree)
+        if root is None:
+            return None
+        inside: list[Any] = []
+        outside: list[Any] = []
+        for h1 in root.iter("h1"):
+            text = _heading_text(h1)
+            if text and len(text) <= _MAX_HEADLINE_CHARS and not _is_masthead(h1, text):
+                (inside if _in_article(h1) else outside).append(h1)
+        headline = next(iter(inside or outside), None)
+        if headline is None:
+            return None
+        window = _text_after(headline, _SHOWN_WINDOW_CHARS)
+        return next((day for _, day, update in _dates_in(window) if not update), None)
+    except Exception as err:  # best effort, like read_page_meta's parts
+        _log_failure("shown date", None, err)
+        return None
+
+
+def shown_date_in_month(tree: lxml_html.HtmlElement | None, year: int, month: int) -> date | None:
+    """The first full date in the page's visible text that falls in `year`-`month` and is
+    not marked as an update, or None. For pages whose URL dates them to a month
+    ("/archive/2025/12/…"): a date htmldate found outside that month came from elsewhere on
+    the page (a sidebar, a copyright line). Reads the whole text (~1-5 ms), so only called
+    on such pages. Never raises."""
+    try:
+        root = _root(tree)
+        if root is None:
+            return None
+        body = next(root.iter("body"), root)
+        texts = []
+        for event, el in lxml_html.etree.iterwalk(body, events=("start", "end")):
+            if event == "start" and isinstance(el.tag, str) and el.tag not in _NO_TEXT:
+                texts.append(el.text or "")
+            elif event == "end" and el is not body:
+                texts.append(el.tail or "")
+        text = " ".join(" ".join(texts).split())
+        found = (day for _, day, update in _dates_in(text) if not update)
+        return next((d for d in found if (d.year, d.month) == (year, month)), None)
+    except Exception as err:  # best effort, like read_page_meta's parts
+        _log_failure("dated text", None, err)
+        return None

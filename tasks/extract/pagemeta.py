@@ -17,6 +17,7 @@ the steps shows up as a failing test, not as silently different rows.
 from __future__ import annotations
 
 import logging
+import re
 from copy import deepcopy
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -38,6 +39,7 @@ from trafilatura.metadata import (
 )
 from trafilatura.settings import set_date_params
 
+from tasks.extract.htmlmeta import shown_date_in_month
 from tasks.normalise.dates import FUTURE_SLACK
 
 LOGGER = logging.getLogger(__name__)
@@ -94,7 +96,8 @@ def page_metadata(
     if metadata.url:
         metadata.hostname = extract_domain(metadata.url, fast=True)
     if with_date:
-        metadata.date = _original_date(tree, {**date_params, "url": metadata.url}, modified)
+        found = _original_date(tree, {**date_params, "url": metadata.url}, modified)
+        metadata.date = _within_url_month(tree, found, url or metadata.url)
     if not metadata.sitename:
         metadata.sitename = extract_sitename(tree)
     if metadata.sitename:
@@ -164,3 +167,22 @@ def _original_date(
     except ValueError:
         pass
     return found
+
+
+# A URL that dates the page to a month, as blogs' archives do: ".../archive/2025/12/slug"
+# (a full ".../2025/12/20/" date is htmldate's own first source).
+_URL_MONTH = re.compile(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])/(?!\d{1,2}/)")
+
+
+def _within_url_month(tree: HtmlElement, found: str | None, url: str | None) -> str | None:
+    """htmldate's date, unless the URL dates the page to another month: then the first date
+    in that month the page's text shows, if any (htmldate's date came from a sidebar or a
+    copyright line; the URL is the publisher's own filing of the page)."""
+    match = _URL_MONTH.search(url or "")
+    if match is None:
+        return found
+    year, month = int(match[1]), int(match[2])
+    if found is not None and found[:7] == f"{year:04d}-{month:02d}":
+        return found
+    shown = shown_date_in_month(tree, year, month)
+    return shown.isoformat() if shown is not None else found

@@ -18,7 +18,7 @@ from lxml.html import HtmlElement
 
 from tasks.extract import pagetype
 from tasks.extract.blocks import page_blocks
-from tasks.extract.htmlmeta import author_links, read_page_meta
+from tasks.extract.htmlmeta import author_links, read_page_meta, shown_publication_date
 from tasks.extract.pagemeta import byline_author, page_metadata
 from tasks.extract.selection import seed_extraction, seed_plus_added, select_text
 from tasks.extract.textclean import clean_text
@@ -96,6 +96,8 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
         )
     except (TypeError, ValueError) as err:  # bare_extraction dropped such pages silently
         raise _StageError("extract", "metadata_failed", _one_line(err)) from err
+    # the by-line date is read where htmldate's is (before the extraction reads the tree)
+    shown = shown_publication_date(tree) if with_date else None
     extracted = seed_extraction(tree, record.url)
     seed_text = extracted.text if extracted is not None else ""
     if not (seed_text or "").strip():
@@ -119,7 +121,12 @@ def _from_html(record: RawRecord, options: ExtractOptions) -> dict[str, Any]:
     if not text:
         raise _no_content(tree)
     published_at, published_source = pick_published(
-        meta.published, document.date, record.url or canonical, now=now, modified=meta.modified
+        meta.published,
+        document.date,
+        record.url or canonical,
+        now=now,
+        modified=meta.modified,
+        shown=shown,
     )
     authors = _authors(tree, meta.json_ld_authors or document.author, document.sitename, domain)
     return {

@@ -16,7 +16,7 @@ Parsing rules (`parse_datetime`):
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from dateutil import parser as _dateutil
 from dateutil.tz import tzoffset
@@ -25,6 +25,7 @@ __all__ = [
     "EARLIEST",
     "FUTURE_SLACK",
     "METADATA_DATE_SOURCES",
+    "earlier_everywhere",
     "parse_datetime",
     "parse_datetime_offset",
     "pick_published",
@@ -186,8 +187,9 @@ def _url_has_date(url: str | None, day: datetime) -> bool:
 # A declared publication time this close to the declared modification time was most
 # likely stamped by the CMS on the last save, not at first publication.
 _STAMPED_WITHIN = timedelta(days=1)
-# ... and htmldate's date must be earlier by more than a time-zone's worth of calendar day
-_EARLIER_BY = timedelta(days=2)
+# Local clocks run from UTC-12 to UTC+14: a day before (when - 12 h)'s UTC day is earlier
+# than `when`'s calendar day wherever the publisher is.
+_WESTMOST_OFFSET = timedelta(hours=12)
 
 
 def stamped_on_save(published: datetime | None, modified: datetime | None) -> bool:
@@ -198,25 +200,38 @@ def stamped_on_save(published: datetime | None, modified: datetime | None) -> bo
     return abs(published - modified) <= _STAMPED_WITHIN
 
 
+def earlier_everywhere(day: datetime, when: datetime) -> bool:
+    """Whether the calendar day `day` (a date-only value, midnight UTC) is before `when`'s
+    calendar day in every time zone, so it cannot be the same moment written in the
+    publisher's zone: 18 Dec is earlier than 19 Dec 22:00 UTC, not than 19 Dec 03:00 UTC
+    (18 Dec 19:00 in California)."""
+    return day.date() < (when - _WESTMOST_OFFSET).date()
+
+
 def pick_published(
     meta_candidates: list[tuple[datetime, str]] | None,
     trafilatura_date: str | None,
     url: str | None,
     now: datetime | None = None,
     modified: datetime | None = None,
+    shown: date | None = None,
 ) -> tuple[datetime | None, str]:
     """Publication time and where it came from.
 
     The first plausible page-metadata candidate ("json-ld", "meta", "time-tag") wins;
-    else trafilatura's date (YYYY-MM-DD, from htmldate) as midnight UTC, with source
-    "url" when the URL contains that date and "text" otherwise; else (None, "none").
+    else the date the page shows under its headline (`shown`, the by-line date of
+    `tasks.extract.htmlmeta.shown_publication_date`), else trafilatura's date (YYYY-MM-DD,
+    from htmldate), as midnight UTC, with source "url" when the URL contains that date and
+    "text" otherwise; else (None, "none"). htmldate's date is kept over the shown one
+    only when it is the URL's date: htmldate reads the whole page, and takes dates from
+    sidebars, related-article lists and comments.
     One exception: when the metadata candidate is `stamped_on_save` (within a day of the
-    declared `modified` time, as CMSs that rewrite both on every save give) and htmldate's
-    date, which looks for the page's *original* date, is at least two days earlier, the
+    declared `modified` time, as CMSs that rewrite both on every save give) and a date the
+    page shows (`shown`, else htmldate's original date) is `earlier_everywhere`, the
     earlier date wins: republishing an old article must not make it new.
     `now` bounds plausible dates, as in `parse_datetime`.
     """
-    page_date = parse_datetime(trafilatura_date, now)  # "YYYY-MM-DD" -> midnight UTC
+    page_date = _page_date(trafilatura_date, shown, url, now)
     for candidate in meta_candidates or []:
         try:
             when, source = candidate
@@ -227,9 +242,22 @@ def pick_published(
             if parsed is None:
                 continue
             resaved = stamped_on_save(parsed, parse_datetime(modified, now))
-            if not (resaved and page_date is not None and parsed - page_date >= _EARLIER_BY):
+            earlier = [d for d in page_date if earlier_everywhere(d, parsed)]
+            if not (resaved and earlier):
                 return parsed, source
+            page_date = earlier
             break
-    if page_date is not None:
-        return page_date, "url" if _url_has_date(url, page_date) else "text"
+    if page_date:
+        return page_date[0], "url" if _url_has_date(url, page_date[0]) else "text"
     return None, "none"
+
+
+def _page_date(
+    trafilatura_date: str | None, shown: date | None, url: str | None, now: datetime | None
+) -> list[datetime]:
+    """The dates the page itself gives, as midnight UTC, best first: the shown by-line
+    date, then htmldate's; htmldate's first when it is the URL's date."""
+    found = parse_datetime(trafilatura_date, now)  # "YYYY-MM-DD" -> midnight UTC
+    shown_at = parse_datetime(shown.isoformat(), now) if shown is not None else None
+    ranked = [found, shown_at] if found and _url_has_date(url, found) else [shown_at, found]
+    return [d for i, d in enumerate(ranked) if d is not None and d not in ranked[:i]]

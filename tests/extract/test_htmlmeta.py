@@ -509,3 +509,88 @@ def test_same_instant_in_utc_and_in_the_publishers_zone_keeps_the_zone():
     when = datetime(2025, 3, 19, 3, 5, tzinfo=UTC)
     assert meta.published == [(when, "meta")]
     assert meta.published_offsets == {when: -420}
+
+
+# --------------------------------------------------------------------------- shown date
+
+RELATED = (
+    "<aside><h2>Related</h2><ul><li><a href='/a'>Earlier story</a> "
+    "<span>December 2, 2025</span></li></ul></aside>"
+)
+
+
+def shown(body: str):
+    from tasks.extract.htmlmeta import shown_publication_date
+
+    return shown_publication_date(tree_of(page(body=body)))
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        # mongodb.com's engineering blog: the date and reading time under the headline
+        ("<span>December 18, 2025<!-- --> <!-- -->・ 3 min read</span>", "2025-12-18"),
+        # corti.ai: abbreviated month
+        ("<div><div>Dec 18, 2025</div><div>X min read</div></div>", "2025-12-18"),
+        # day first, ordinal, author before it (the-shooting-star.com)
+        ("<p>By Shivya Nath</p><p>12th February 2025</p><p>139 shares</p>", "2025-02-12"),
+        # German, day first with a dot
+        ("<p>Von Felix Schröder, 18. Dezember 2025, 14:05 Uhr</p>", "2025-12-18"),
+        # numeric forms
+        ("<p>2025-11-03 · 14 min read</p>", "2025-11-03"),
+        ("<p>Veröffentlicht am 03.12.2025</p>", "2025-12-03"),
+        # an update date is skipped; the publication date after it is taken
+        ("<p>Updated: Dec 19, 2025</p><p>Published Dec 1, 2025</p>", "2025-12-01"),
+        # only an update date (bold.org): none
+        ("<span>Updated:<!-- --> <span>December 31, 2024</span></span>", None),
+        ("<p>Last Updated: <strong>December 15th 2025</strong></p>", None),
+        ("<p>Zuletzt aktualisiert am 18.12.2025</p>", None),
+        # month and year only is not a day
+        ("<p>December 2025</p>", None),
+    ],
+)
+def test_shown_date_is_the_first_date_under_the_headline(byline: str, expected) -> None:
+    body = f"<article><h1>Token-count-based batching</h1>{byline}<p>Body text.</p></article>"
+    found = shown(body + RELATED)
+    assert (found.isoformat() if found else None) == expected
+
+
+def test_shown_date_ignores_dates_far_below_the_headline_and_in_sidebars() -> None:
+    body_text = "<p>" + "Embedding model inference often struggles with efficiency. " * 8 + "</p>"
+    body = f"<article><h1>Token-count-based batching</h1>{body_text}</article>{RELATED}"
+    assert shown(body) is None
+    # a sidebar before the headline is not under it either
+    before = f"{RELATED}<article><h1>Token-count-based batching</h1>{body_text}</article>"
+    assert shown(before) is None
+
+
+def test_shown_date_skips_the_masthead_heading() -> None:
+    # blog.firedrake.org: the site name is the page's first <h1>, linking home; the date
+    # after it is a navigation bar's, not a by-line
+    body = (
+        "<div class='title'><h1><a href='/'>RogerBW's Blog</a></h1></div><p>1 January 2014</p>"
+        "<article><h1>Advent of Code 2025 week 2</h1><p>20 December 2025</p></article>"
+    )
+    assert str(shown(body)) == "2025-12-20"
+    assert shown("<div><h1><a href='/'>RogerBW's Blog</a></h1></div><p>1 January 2014</p>") is None
+
+
+def test_shown_date_without_a_headline_or_tree() -> None:
+    from tasks.extract.htmlmeta import shown_publication_date
+
+    assert shown("<p>December 18, 2025</p>") is None
+    assert shown_publication_date(None) is None
+
+
+def test_shown_date_in_month() -> None:
+    from tasks.extract.htmlmeta import shown_date_in_month
+
+    body = (
+        "<p>Posted 1 January 2014: Hello</p><p>Updated 2 December 2025</p>"
+        "<script>var d = '5 December 2025';</script><p>20 December 2025</p>"
+    )
+    tree = tree_of(page(body=body))
+    assert str(shown_date_in_month(tree, 2025, 12)) == "2025-12-20"
+    assert str(shown_date_in_month(tree, 2014, 1)) == "2014-01-01"
+    assert shown_date_in_month(tree, 2025, 11) is None
+    assert shown_date_in_month(None, 2025, 12) is None

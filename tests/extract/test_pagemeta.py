@@ -189,3 +189,68 @@ def test_htmldate_date_stays_the_update_when_the_page_shows_nothing_earlier() ->
         tree, "https://example.com/a", with_date=True, now=FETCHED, modified=MODIFIED
     )
     assert found.date == "2025-09-15"
+
+
+# blog.firedrake.org: no date metadata, the URL files the post under December 2025, the
+# page shows "20 December 2025" under the title; an archive sidebar lists older months.
+FIREDRAKE_URL = "https://blog.firedrake.org/archive/2025/12/Advent_of_Code_2025_week_2.html"
+FIREDRAKE_PAGE = (
+    "<html><head><title>Advent of Code 2025 week 2</title></head><body>"
+    "<div class='title'><h1><a href='/'>RogerBW's Blog</a></h1></div>"
+    "<table><tr><td><fieldset><legend>Advent of Code 2025 week 2</legend> 20 December 2025"
+    "<div class='body'>"
+    + "<p>I did Advent of Code again, and these are my notes on days 8 to 14.</p>"
+    * 6
+    + "</div></fieldset></td><td><p>Archive</p><p>Posted 1 January 2014: Hello</p>"
+    "<p>Posted 3 March 2019: Board games</p></td></tr></table></body></html>"
+)
+
+
+def test_htmldate_outside_the_urls_month_gives_way_to_a_date_in_that_month() -> None:
+    fetched = datetime(2026, 3, 31, tzinfo=UTC)
+    found = page_metadata(
+        trafilatura.load_html(FIREDRAKE_PAGE), FIREDRAKE_URL, with_date=True, now=fetched
+    )
+    assert found.date == "2025-12-20"
+    # the page shows no date in that month: htmldate's date stands (nothing better to give)
+    other_month = FIREDRAKE_URL.replace("/2025/12/", "/2025/11/")
+    found = page_metadata(
+        trafilatura.load_html(FIREDRAKE_PAGE), other_month, with_date=True, now=fetched
+    )
+    assert found.date is not None and not found.date.startswith("2025-11")
+
+
+def test_the_byline_date_under_the_headline_beats_htmldates_sidebar_date() -> None:
+    """mongodb.com's blog: no date metadata; the by-line under the headline shows the date,
+    and a "related posts" box before the article has dated entries that htmldate, reading
+    the page's date-classed elements first, takes."""
+    page = (
+        "<html><head><title>Token-count-based Batching</title></head><body>"
+        "<aside><h2>Related</h2><p><a href='/blog/a'>Vector search at scale</a>"
+        "<span class='date'>December 17, 2025</span></p></aside><article>"
+        "<h1>Token-count-based Batching: Faster, Cheaper Embedding Inference</h1>"
+        "<span>December 18, 2025<!-- --> <!-- -->・ 3 min read</span>"
+        + "<p>Embedding model inference often struggles with efficiency when serving"
+        " large volumes of short requests, a common pattern in search.</p>"
+        * 6
+        + "</article></body></html>"
+    )
+    url = "https://www.mongodb.com/company/blog/engineering/token-count-based-batching"
+    fetched = datetime(2026, 3, 31, tzinfo=UTC)
+    assert page_metadata(trafilatura.load_html(page), url, with_date=True, now=fetched).date == (
+        "2025-12-17"
+    )
+    record = RawRecord(
+        source_uri="batching.html",
+        input_format="html",
+        content_kind="html",
+        content=page.encode(),
+        url=url,
+        fetched_at=fetched,
+    )
+    row = extract_record(record, ExtractOptions(date(2026, 3, 31), "test", schema_version=3))
+    assert isinstance(row, dict)
+    assert (row["published_at"], row["published_at_source"]) == (
+        datetime(2025, 12, 18, tzinfo=UTC),
+        "text",
+    )

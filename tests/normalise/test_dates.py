@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -207,3 +207,79 @@ def test_parse_datetime_accepts_datetime_objects():
 )
 def test_parse_datetime_offset_keeps_the_written_offset(value, expected):
     assert parse_datetime_offset(value, now=datetime(2025, 7, 1, tzinfo=UTC)) == expected
+
+
+# --------------------------------------------------------------------------- shown date
+
+FETCHED = datetime(2026, 3, 31, tzinfo=UTC)
+MONGODB = "https://www.mongodb.com/company/blog/engineering/token-count-based-batching"
+
+
+def test_the_date_shown_under_the_headline_beats_htmldate() -> None:
+    """No metadata date: htmldate reads the whole page and can take a related article's
+    date; the by-line date under the headline is the page's own."""
+    assert pick_published([], "2025-12-17", MONGODB, now=FETCHED, shown=date(2025, 12, 18)) == (
+        datetime(2025, 12, 18, tzinfo=UTC),
+        "text",
+    )
+    # no htmldate date at all
+    assert pick_published([], None, MONGODB, now=FETCHED, shown=date(2025, 12, 18)) == (
+        datetime(2025, 12, 18, tzinfo=UTC),
+        "text",
+    )
+    # a shown date after the fetch is implausible: htmldate's stands
+    assert pick_published([], "2025-06-17", MONGODB, now=FETCHED, shown=date(2026, 4, 3)) == (
+        datetime(2025, 6, 17, tzinfo=UTC),
+        "text",
+    )
+
+
+def test_htmldate_keeps_the_urls_date_over_the_shown_one() -> None:
+    url = "https://blog.example.com/2025/12/20/advent-of-code-week-2"
+    assert pick_published([], "2025-12-20", url, now=FETCHED, shown=date(2025, 12, 1)) == (
+        datetime(2025, 12, 20, tzinfo=UTC),
+        "url",
+    )
+
+
+def test_metadata_beats_the_shown_date() -> None:
+    # a by-line date is often the last update's, unlabelled: declared metadata wins
+    assert pick_published(META, "2025-03-17", None, now=FETCHED, shown=date(2025, 3, 1)) == (
+        META[0][0],
+        "json-ld",
+    )
+
+
+def test_a_resaved_publication_time_gives_way_to_the_shown_date_earlier_everywhere() -> None:
+    """corti.ai: datePublished 2025-12-19T22:02:58.705Z, dateModified 13 s earlier (the
+    last save), the page shows "Dec 18, 2025" under the headline."""
+    saved = datetime(2025, 12, 19, 22, 2, 58, 705000, tzinfo=UTC)
+    modified = saved - timedelta(seconds=13)
+    candidates = [(saved, "json-ld")]
+    url = "https://www.corti.ai/stories/gim-a-new-standard-for-mechanistic-interpretability"
+    got = pick_published(
+        candidates, "2025-12-19", url, now=FETCHED, modified=modified, shown=date(2025, 12, 18)
+    )
+    assert got == (datetime(2025, 12, 18, tzinfo=UTC), "text")
+    # saved at 03:00 UTC, 18 Dec is still 19:00 the day before in California: same save
+    early = datetime(2025, 12, 19, 3, 0, tzinfo=UTC)
+    got = pick_published(
+        [(early, "json-ld")], None, url, now=FETCHED, modified=early, shown=date(2025, 12, 18)
+    )
+    assert got == (early, "json-ld")
+
+
+@pytest.mark.parametrize(
+    ("day", "when", "expected"),
+    [
+        ("2025-12-18", "2025-12-19T22:02:00+00:00", True),
+        ("2025-12-18", "2025-12-19T12:00:00+00:00", True),  # 00:00 on the 19th at UTC-12
+        ("2025-12-18", "2025-12-19T11:59:00+00:00", False),  # 23:59 on the 18th at UTC-12
+        ("2025-12-19", "2025-12-19T22:02:00+00:00", False),
+        ("2025-12-20", "2025-12-19T22:02:00+00:00", False),
+    ],
+)
+def test_earlier_everywhere(day: str, when: str, expected: bool) -> None:
+    from tasks.normalise.dates import earlier_everywhere
+
+    assert earlier_everywhere(parse_datetime(day), parse_datetime(when)) is expected

@@ -40,15 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from tasks.storage.errors import (
-    BROKEN_READ,
-    PreconditionFailed,
-    StorageError,
-    best_effort,
-    translate,
-)
+from tasks.storage.errors import PreconditionFailed, StorageError, best_effort, translate
 from tasks.storage.options import S3Options, arrow_s3_filesystem, make_s3_client
-from tasks.storage.reader import RESUMABLE_READ_ATTEMPTS, S3Reader, read_body
+from tasks.storage.reader import S3Reader
 from tasks.storage.swap import fsync_dir, publish_directory
 from tasks.storage.uri import is_s3_uri, split_s3_uri
 
@@ -164,7 +158,7 @@ class Storage:
         raise NotImplementedError
 
     def upload(self, local: Path, key: str) -> None:
-        """Store the local file `local` at `key`."""
+        """Store the local file `local` at `key` (S3; local disk is written in place)."""
         raise NotImplementedError
 
     def local_path(self, key: str) -> Path | None:
@@ -289,9 +283,6 @@ class LocalStorage(Storage):
     def uri(self) -> str:  # type: ignore[override]
         return str(self.root)
 
-    def uri_of(self, key: str) -> str:
-        return str(self.root / key) if key else str(self.root)
-
     def local_path(self, key: str) -> Path:
         return self.root / key if key else self.root
 
@@ -299,21 +290,10 @@ class LocalStorage(Storage):
         return Entry(key, info.st_size, info.st_mtime, str(info.st_mtime_ns))
 
     def list(self, prefix: str = "") -> Entries:
-        import pyarrow.fs as pafs
-
-        base = self.local_path(prefix)
-        if base.is_file():
-            return [self._entry(prefix, base.stat())]
-        if not base.is_dir():
+        try:
+            return self.walk(prefix, lambda key: False)
+        except FileNotFoundError:
             return []
-        root = str(self.root.absolute())
-        found = []
-        selector = pafs.FileSelector(str(base.absolute()), recursive=True, allow_not_found=True)
-        for info in pafs.LocalFileSystem().get_file_info(selector):
-            if info.is_file:
-                key = Path(info.path).relative_to(root).as_posix()
-                found.append(Entry(key, info.size, info.mtime_ns / 1e9, str(info.mtime_ns)))
-        return sorted(found, key=lambda e: e.key)
 
     def walk(self, prefix: str, skip: Callable[[str], bool]) -> Entries:
         base = self.local_path(prefix)
@@ -385,12 +365,6 @@ class LocalStorage(Storage):
             sink.flush()
             os.fsync(sink.fileno())
         os.replace(tmp, path)
-
-    def upload(self, local: Path, key: str) -> None:
-        target = self.local_path(key)
-        if Path(local) != target:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(local, target)
 
     def publish_file(self, local: Path, key: str) -> None:
         final = self.local_path(key)
@@ -575,55 +549,34 @@ class S3Storage(Storage):
         return self._call("read", key, self.client.get_object, **kwargs)
 
     def read_json_etag(self, key: str) -> tuple[dict[str, Any] | None, str | None]:
-        """A small JSON object and its ETag (for a conditional write); (None, None) if missing."""
-        for attempt in range(RESUMABLE_READ_ATTEMPTS):
-            try:
-                reply = self.get_object(key, 0, None)
-            except FileNotFoundError:
-                return None, None
-            try:
-                data = read_body(reply)
-                break
-            except BROKEN_READ as err:  # a small body: read it again whole
-                if attempt == RESUMABLE_READ_ATTEMPTS - 1:
-                    raise translate(
-                        err, "read", self.uri_of(key), self.options.endpoint_url
-                    ) from None
-                time.sleep(min(0.1 * 2**attempt, 5.0))
+        """A small JSON object and its ETag (for a conditional write); (None, None) if missing.
+        A body that breaks off resumes pinned to that ETag, as every read (S3Reader)."""
         try:
-            return json.loads(data), reply["ETag"]
+            with S3Reader(self, key) as reader:
+                data = reader.readall()
+        except FileNotFoundError:
+            return None, None
+        try:
+            return json.loads(data), reader.etag
         except ValueError:
-            return None, reply["ETag"]
+            return None, reader.etag
 
     # --- writing and deleting
 
     def write_bytes(self, key: str, data: bytes) -> None:
         self.put(key, data)
 
-    def put(
-        self,
-        key: str,
-        data: bytes,
-        *,
-        if_match: str | None = None,
-        if_none_match: str | None = None,
-    ) -> str:
-        """Put an object, conditionally with `if_match` (an ETag) / `if_none_match` ("*"):
+    def put(self, key: str, data: bytes | IO[bytes], **condition: str) -> str:
+        """Put an object, conditionally with `IfMatch=<etag>` or `IfNoneMatch="*"`:
         PreconditionFailed when the condition does not hold. Returns the new ETag."""
-        conditions = {"IfMatch": if_match, "IfNoneMatch": if_none_match}
         reply = self._call(
-            "write",
-            key,
-            self.client.put_object,
-            Key=self._key(key),
-            Body=data,
-            **{k: v for k, v in conditions.items() if v is not None},
+            "write", key, self.client.put_object, Key=self._key(key), Body=data, **condition
         )
         return str(reply["ETag"])
 
     def upload(self, local: Path, key: str) -> None:
         with open(local, "rb") as body:
-            self._call("write", key, self.client.put_object, Key=self._key(key), Body=body)
+            self.put(key, body)
 
     def delete_if_match(self, key: str, etag: str | None) -> None:
         """Delete `key` only while it is still the version `etag` (a lock never deletes a
@@ -640,29 +593,18 @@ class S3Storage(Storage):
         )
 
     def delete(self, keys: Iterable[str]) -> None:
-        batch: Names = []
-        for key in keys:
-            batch.append(key)
-            if len(batch) == 1000:  # the DeleteObjects limit
-                self._delete_batch(batch)
-                batch = []
-        if batch:
-            self._delete_batch(batch)
-
-    def _delete_batch(self, keys: Names) -> None:
-        reply = self._call(
-            "delete",
-            keys[0],
-            self.client.delete_objects,
-            Delete={"Objects": [{"Key": self._key(k)} for k in keys], "Quiet": True},
-        )
-        errors = [e for e in reply.get("Errors", []) if e.get("Code") != "NoSuchKey"]
-        if errors:
-            first = errors[0]
-            raise StorageError(  # the code, not the server's free-text message
-                f"S3 delete of {len(errors)} object(s) failed, e.g. "
-                f"s3://{self.bucket}/{first.get('Key')}: {first.get('Code')}"
-            )
+        keys = list(keys)
+        for start in range(0, len(keys), 1000):  # the DeleteObjects limit
+            batch = {"Objects": [{"Key": self._key(k)} for k in keys[start : start + 1000]]}
+            delete = self.client.delete_objects
+            reply = self._call("delete", keys[start], delete, Delete={**batch, "Quiet": True})
+            errors = [e for e in reply.get("Errors", []) if e.get("Code") != "NoSuchKey"]
+            if errors:
+                first = errors[0]
+                raise StorageError(  # the code, not the server's free-text message
+                    f"S3 delete of {len(errors)} object(s) failed, e.g. "
+                    f"s3://{self.bucket}/{first.get('Key')}: {first.get('Code')}"
+                )
 
     # --- publishing a partition (see docs/s3.md)
 
@@ -706,11 +648,9 @@ class S3Storage(Storage):
     def _replace_manifest(
         self, key: str, manifest: dict[str, Any], old_etag: str | None, run_id: str
     ) -> None:
+        condition = {"IfMatch": old_etag} if old_etag else {"IfNoneMatch": "*"}
         try:
-            if old_etag:
-                self.put(key, json_bytes(manifest), if_match=old_etag)
-            else:
-                self.put(key, json_bytes(manifest), if_none_match="*")
+            self.put(key, json_bytes(manifest), **condition)
         except PreconditionFailed:
             # A retried PUT whose first attempt did land sees its own manifest; anything else
             # means another run committed while we held the lock (ours was taken over).

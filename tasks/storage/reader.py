@@ -21,13 +21,6 @@ RESUMABLE_READ_ATTEMPTS = 6
 _SKIP_BY_READING = 4 << 20  # a forward seek up to this far reads on instead of a new GET
 
 
-def read_body(reply: Any) -> bytes:
-    try:
-        return reply["Body"].read()
-    finally:
-        reply["Body"].close()
-
-
 class S3Reader(io.RawIOBase):
     """Streams one object; a body that breaks off is resumed with a ranged GET (If-Match)."""
 

@@ -48,32 +48,13 @@ from tasks.storage.fs import open_storage
 from tasks.storage.options import S3Options
 from tasks.storage.uri import split_location
 
-__all__ = [
-    "CollectLog",
-    "RawZone",
-    "RollingWarcWriter",
-    "SeenIndex",
-    "partition_dir",
-    "partition_location",
-    "read_log",
-]
-
 PART = ".part"
 SEEN = "_seen"
 
 
-def partition_key(crawl_date: date) -> str:
-    return partition_name(crawl_date)
-
-
-def partition_dir(raw_root: str | Path, crawl_date: date) -> Path:
-    """A local raw root's partition folder."""
-    return Path(raw_root) / partition_key(crawl_date)
-
-
 def partition_location(raw_root: str | Path, crawl_date: date) -> str:
     """The partition of one crawl date, local path or s3:// URI (what `process` reads)."""
-    return open_storage(str(raw_root)).uri_of(partition_key(crawl_date))
+    return open_storage(str(raw_root)).uri_of(partition_name(crawl_date))
 
 
 class RawZone:
@@ -82,7 +63,7 @@ class RawZone:
     def __init__(self, raw_root: str | Path, crawl_date: date, s3: S3Options | None = None) -> None:
         self.store = open_storage(str(raw_root), s3)
         self.crawl_date = crawl_date
-        self.partition = partition_key(crawl_date)
+        self.partition = partition_name(crawl_date)
         self.aux = f"{self.partition}/_aux"
         self.logs = f"{self.partition}/_collect"
         self.seen = f"{SEEN}/{self.partition}"
@@ -171,7 +152,7 @@ class RawZone:
 
     def write_summary(self, run_id: str, summary: dict[str, Any]) -> str:
         key = f"{self.logs}/{run_id}.summary.json"
-        self.store.write_bytes(key, (json.dumps(summary, indent=2, default=str) + "\n").encode())
+        self.store.write_json(key, summary)
         return self.store.uri_of(key)
 
 

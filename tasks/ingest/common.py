@@ -30,6 +30,14 @@ FORMATS: dict[str, tuple[str, str | None, bool]] = {
 SUPPORTED_SUFFIXES = tuple(FORMATS)
 
 GZIP_ERRORS = (gzip.BadGzipFile, zlib.error)  # BadGzipFile is an OSError: catch it first
+READ_ERRORS = (EOFError, *GZIP_ERRORS, OSError)
+
+
+def read_error_type(error: BaseException) -> str:
+    """What a READ_ERRORS error of a file being read says about it."""
+    if isinstance(error, EOFError):
+        return "truncated_gzip"
+    return "corrupt_gzip" if isinstance(error, GZIP_ERRORS) else "io_error"
 
 
 def open_input(path: InputFile, compressed: bool) -> IO[bytes]:

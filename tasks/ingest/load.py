@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from tasks.ingest.common import (
     DEFAULT_MAX_RECORD_BYTES,
@@ -46,7 +46,7 @@ from tasks.ingest.warc import WarcSpan, warc_records
 from tasks.records import Failure, RawRecord
 from tasks.storage.errors import StorageError
 
-__all__ = ["DEFAULT_MAX_RECORD_BYTES", "SUPPORTED_SUFFIXES", "iter_all", "iter_records"]
+__all__ = ["DEFAULT_MAX_RECORD_BYTES", "SUPPORTED_SUFFIXES", "iter_records"]
 
 
 def iter_records(
@@ -114,14 +114,3 @@ def iter_records(
         yield failure(str(path), input_format, "io_error", describe(error))
     except Exception as error:  # noqa: BLE001 - a loader bug must not stop the whole run
         yield failure(str(path), input_format, "load_error", describe(error))
-
-
-def iter_all(
-    paths: Iterable[InputFile],
-    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
-    counters: Counter[str] | None = None,
-    warc_filter: WarcFilter | None = None,
-) -> Iterator[RawRecord | Failure]:
-    """`iter_records` over every path, in order."""
-    for path in paths:
-        yield from iter_records(path, max_record_bytes, counters, warc_filter)

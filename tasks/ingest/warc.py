@@ -166,18 +166,14 @@ def warc_records(
             records = ArchiveIterator(stream, parse_http=False, strict_mode=False)
             for record in records:
                 pos = record.stream_pos
-                if span is not None and pos >= end:  # the next span's first record
-                    if pending is not None:
-                        pending.raw_size = max(pos - pending_pos, 0) or pending.raw_size
-                        yield pending
-                    if span is not None:
-                        span.next = pos
-                    return
-                seen += 1
                 if pending is not None:
                     pending.raw_size = max(pos - pending_pos, 0) or pending.raw_size
                     yield pending
                     pending = None
+                if span is not None and pos >= end:  # the next span's first record
+                    span.next = pos
+                    return
+                seen += 1
                 result = _warc_result(record, f"{uri}#offset={pos}", limit, counters, warc_filter)
                 if result is not None:
                     pending, pending_pos = result, pos

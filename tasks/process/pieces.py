@@ -146,34 +146,28 @@ def plan_batches(
     group: list[Member] = []
     group_bytes = 0
     for file in inputs:
-        size, ident = _size_and_identity(file)
+        # what says a file is unchanged: size + mtime (ns) on disk, size + ETag on S3
+        size, ident = file.size or 0, file.identity
         spans = span_count(size, batch_bytes)
         if spans > 1 and _splittable_warc(file):
-            if group:
-                planned.append(tuple(group))
-                group, group_bytes = [], 0
             step = -(-size // spans)
-            for k in range(spans):
-                planned.append((Member(file, ident, k * step, min((k + 1) * step, size)),))
-            continue
-        if size >= batch_bytes // 4:  # a big file is a piece of its own: parallel, and
-            if group:  # reused or redone alone
-                planned.append(tuple(group))
-                group, group_bytes = [], 0
-            planned.append((Member(file, ident),))
-            continue
-        group.append(Member(file, ident))
-        group_bytes += size
-        # content-defined boundary (see the module docstring), capped so that a run of
-        # unlucky hashes cannot build one huge batch
-        chance = size / max(batch_bytes, 1) + 1 / max(batch_size, 1)
-        if (
-            _unit_hash(file) < chance
-            or len(group) >= 2 * batch_size
-            or group_bytes >= 2 * batch_bytes
-        ):
+            alone = [Member(file, ident, k * step, min((k + 1) * step, size)) for k in range(spans)]
+        elif size >= batch_bytes // 4:  # a piece of its own: parallel, reused or redone alone
+            alone = [Member(file, ident)]
+        else:
+            group.append(Member(file, ident))
+            group_bytes += size
+            # content-defined boundary (see the module docstring), capped so that a run of
+            # unlucky hashes cannot build one huge batch
+            chance = size / max(batch_bytes, 1) + 1 / max(batch_size, 1)
+            full = len(group) >= 2 * batch_size or group_bytes >= 2 * batch_bytes
+            if _unit_hash(file) >= chance and not full:
+                continue
+            alone = []
+        if group:
             planned.append(tuple(group))
             group, group_bytes = [], 0
+        planned.extend((member,) for member in alone)
     if group:
         planned.append(tuple(group))
     return [
@@ -211,11 +205,6 @@ def piece_key(members: Sequence[Member], versions: dict[str, Any]) -> str:
         {"members": [m.describe() for m in members], **versions}, sort_keys=True, default=str
     )
     return hashlib.sha256(described.encode()).hexdigest()[:32]
-
-
-def _size_and_identity(file: InputFile) -> tuple[int, str]:
-    # what says a file is unchanged: size + mtime (ns) on disk, size + ETag on S3
-    return file.size or 0, file.identity
 
 
 def _unit_hash(file: InputFile) -> float:
@@ -407,9 +396,7 @@ def reuse(store: Storage, batch: Batch, index: PieceIndex) -> BatchSummary | Non
         data = store.read_json(f"{folder}/{DONE}")
         if data is None:
             continue
-        summary = BatchSummary.from_json(batch.batch_no, folder, data)
-        summary.batch_no = batch.batch_no
-        return summary
+        return BatchSummary.from_json(batch.batch_no, folder, data)
     return None
 
 

@@ -32,6 +32,7 @@ import os
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -201,6 +202,7 @@ class SeenIndex:
         return None
 
 
+@dataclass
 class RollingWarcWriter:
     """WARC files of bounded size, each written as `.part` and renamed when complete.
 
@@ -211,24 +213,16 @@ class RollingWarcWriter:
     `collect` calls it from one writer thread.
     """
 
-    def __init__(
-        self,
-        folder: Path,
-        stem: str,
-        max_bytes: int,
-        warcinfo: dict[str, str],
-        commit: Callable[[Path, list[str]], str],
-    ) -> None:
-        self.folder = folder
-        self.stem = stem
-        self.max_bytes = max_bytes
-        self.warcinfo = warcinfo
-        self.commit = commit
-        self.committed: list[str] = []
-        self._seq = 0
-        self._stream: IO[bytes] | None = None
-        self._urls: list[str] = []
-        self._name = ""
+    folder: Path
+    stem: str
+    max_bytes: int
+    warcinfo: dict[str, str]
+    commit: Callable[[Path, list[str]], str]
+    committed: list[str] = field(default_factory=list, init=False)
+    _seq: int = field(default=0, init=False)
+    _stream: IO[bytes] | None = field(default=None, init=False)
+    _urls: list[str] = field(default_factory=list, init=False)
+    _name: str = field(default="", init=False)
 
     def write(self, exchange: Fetch, urls: list[str] | None = None) -> None:
         """Archive one exchange as a request + response pair; `urls` go to the seen list."""

@@ -221,46 +221,43 @@ def _warc_result(
             counters[f"warc_filtered_{why}"] += 1
             return None
     size = record.content_length
+
+    def refuse(error_type: str, message: str) -> Failure:
+        return failure(uri, "warc", error_type, message, size, url)
+
     if record_type != WarcRecordType.response:
         name = record.headers.get("WARC-Type") or str(record_type)
-        return failure(
-            uri, "warc", "warc_not_response", f"WARC-Type {name} is not a response", size, url
-        )
+        return refuse("warc_not_response", f"WARC-Type {name} is not a response")
 
     record.parse_http(strict_mode=False)
     http = record.http_headers
     if not record.is_http or http is None:
-        return failure(uri, "warc", "not_http", "response record without HTTP", size, url)
+        return refuse("not_http", "response record without HTTP")
     status = http.status_code
     if status is None:
-        return failure(uri, "warc", "invalid_http", "no HTTP status line", size, url)
+        return refuse("invalid_http", "no HTTP status line")
     if not 200 <= status < 300:
-        return failure(uri, "warc", f"http_{status}", f"HTTP status {status}", size, url)
+        return refuse(f"http_{status}", f"HTTP status {status}")
     mime, charset = _parse_content_type(http.get("Content-Type"))
     if mime is not None and mime not in _HTML_MIME_TYPES:
-        return failure(uri, "warc", "not_html", f"Content-Type {mime}", size, url)
+        return refuse("not_html", f"Content-Type {mime}")
 
     payload_length = record.content_length  # of the HTTP body, once parse_http has run
     body = record.reader.read(limit + 1)
     if len(body) > limit:
         return too_large(uri, "warc", payload_length, limit, size, url)
     if len(body) < payload_length:
-        return failure(
-            uri,
-            "warc",
-            "corrupt_warc",
-            f"record truncated: {len(body)} of {payload_length} body bytes",
-            size,
-            url,
+        return refuse(
+            "corrupt_warc", f"record truncated: {len(body)} of {payload_length} body bytes"
         )
     if "chunked" in (http.get("Transfer-Encoding") or "").lower():
         body = _dechunk(body)
     try:
         body = decode_content(body, http.get("Content-Encoding"), limit)
     except DecodeError as error:
-        return failure(uri, "warc", error.error_type, str(error), size, url)
+        return refuse(error.error_type, str(error))
     if not body or body.isspace():
-        return failure(uri, "warc", "empty", "empty HTTP body", size, url)
+        return refuse("empty", "empty HTTP body")
     warc_date = record.headers.get("WARC-Date")
     fetched_at = parse_iso_utc(warc_date)
     if fetched_at is None and warc_date:

@@ -431,17 +431,3 @@ def prune_pieces(
 def piece_folder(crawl_date: str, key: str, run_id: str) -> str:
     return f"{pieces_prefix(crawl_date)}/{key}/{run_id}"
 
-
-__all__ = [
-    "Batch",
-    "BatchSummary",
-    "Member",
-    "PieceJob",
-    "check_spans",
-    "index_pieces",
-    "plan_batches",
-    "prune_pieces",
-    "reuse",
-    "run_piece",
-    "staged_keys",
-]

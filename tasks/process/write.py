@@ -36,7 +36,7 @@ import pyarrow.parquet as pq
 
 from schemas import ARTICLES_FILE_SCHEMA, ARTICLES_SCHEMA, QUARANTINE_FILE_SCHEMA, partition_name
 from tasks.errors import safe_error_text
-from tasks.normalise.siteboiler import ApplyCounts, BoilerplatePlan, SiteStats, paragraph_keys_table
+from tasks.normalise.siteboiler import ApplyCounts, SiteStats, paragraph_keys_table
 from tasks.records import Failure
 from tasks.storage.errors import StorageError
 from tasks.storage.fs import MANIFEST_NAME, Storage, open_storage
@@ -317,9 +317,8 @@ def commit_partitions(
         staged = {t: _staged(store, batches, t) for t in (ARTICLES, PARAGRAPH_KEYS, QUARANTINE)}
     commit_root = f"{ctx.staging}/commit"
 
-    quarantine_dir = f"{commit_root}/{QUARANTINE}"
     q_tables = (_with_run_id(_read_parquet(store, k), ctx) for k in staged[QUARANTINE])
-    result.quarantined = _write_files(store, q_tables, quarantine_dir, sort=False)
+    result.quarantined = _write_files(store, q_tables, f"{commit_root}/{QUARANTINE}", sort=False)
 
     # Site boilerplate (tasks/normalise/siteboiler.py): plan from the small side tables first, then
     # strip each staged batch as it streams through, before de-duplication, so duplicates
@@ -330,15 +329,15 @@ def commit_partitions(
     plan = stats.plan()
     del stats
 
-    articles_dir = f"{commit_root}/{ARTICLES}"
     seen: set[str] = set()
-    deduplicated = (
-        _first_of_each_id(
-            _without_site_boilerplate(_read_parquet(store, k), plan, result), seen, result
-        )
-        for k in staged[ARTICLES]
-    )
-    written = _write_files(store, deduplicated, articles_dir, sort=True)
+
+    def deduplicated() -> Iterator[pa.Table]:
+        for key in staged[ARTICLES]:
+            stripped, counts = plan.apply(_read_parquet(store, key))
+            result.site_boilerplate.add(counts)
+            yield _first_of_each_id(stripped, seen, result)
+
+    written = _write_files(store, deduplicated(), f"{commit_root}/{ARTICLES}", sort=True)
     result.articles = len(seen)
     accounted = result.articles + result.quarantined + result.duplicates
     if accounted != records_in or written != result.articles:
@@ -361,18 +360,10 @@ def commit_partitions(
     with store.commit_lock(partition_name(ctx.crawl_date), ctx.run_id):
         if result.articles == 0 and not allow_empty:
             _refuse_to_empty(store, ctx.partition_key(ARTICLES), records_in)
-        result.files[QUARANTINE] = store.publish_partition(
-            quarantine_dir,
-            ctx.partition_key(QUARANTINE),
-            ctx.run_id,
-            {**manifest, "table": QUARANTINE, "rows": result.quarantined},
-        )
-        result.files[ARTICLES] = store.publish_partition(
-            articles_dir,
-            ctx.partition_key(ARTICLES),
-            ctx.run_id,
-            {**manifest, "table": ARTICLES, "rows": result.articles},
-        )
+        for table, rows in ((QUARANTINE, result.quarantined), (ARTICLES, result.articles)):
+            where = (f"{commit_root}/{table}", ctx.partition_key(table))
+            table_manifest = {**manifest, "table": table, "rows": rows}
+            result.files[table] = store.publish_partition(*where, ctx.run_id, table_manifest)
     return result
 
 
@@ -401,14 +392,6 @@ def _with_run_id(table: pa.Table, ctx: RunContext) -> pa.Table:
 
 def _staged(store: Storage, batches: str, table: str) -> list[str]:
     return [e.key for e in store.list(batches) if fnmatchcase(e.name, f"{table}-*.parquet")]
-
-
-def _without_site_boilerplate(
-    table: pa.Table, plan: BoilerplatePlan, result: CommitResult
-) -> pa.Table:
-    stripped, counts = plan.apply(table)
-    result.site_boilerplate.add(counts)
-    return stripped
 
 
 def _first_of_each_id(table: pa.Table, seen: set[str], result: CommitResult) -> pa.Table:

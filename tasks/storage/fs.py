@@ -306,37 +306,30 @@ class LocalStorage(Storage):
         def fail(error: OSError) -> None:
             raise error  # a folder that cannot be listed: not a run on part of its inputs
 
-        def listed_once(path: str) -> bool:
+        def taken(folder: str, name: str) -> str | None:
+            """The key of `name` when the walk takes it: not refused, not reached before."""
+            path = os.path.join(folder, name)
+            key = Path(path).relative_to(self.root).as_posix()
+            if skip(key):
+                return None
             try:
                 info = os.stat(path)
             except OSError:
-                return True  # a broken symlink: listed, so that it is quarantined
-            identity = (info.st_dev, info.st_ino)
-            if identity in seen:
-                return False
-            seen.add(identity)
-            return True
+                return key  # a broken symlink: listed, so that it is quarantined
+            if (info.st_dev, info.st_ino) in seen:
+                return None
+            seen.add((info.st_dev, info.st_ino))
+            return key
 
-        def key_of(path: str) -> str:
-            return Path(path).relative_to(self.root).as_posix()
-
-        seen: set[tuple[int, int]] = set()
-        listed_once(str(base))  # a link back to the root is a loop too
+        root = base.stat()  # a link back to the root is a loop too
+        seen = {(root.st_dev, root.st_ino)}
         found = []
         # os.walk, not pyarrow's selector: symlinked folders are followed, and a folder
         # reached twice (a loop, two links to one folder) is walked once
-        for dirpath, dirnames, filenames in os.walk(base, onerror=fail, followlinks=True):
-            kept = []
-            for name in sorted(dirnames):
-                path = os.path.join(dirpath, name)
-                if not skip(key_of(path)) and listed_once(path):
-                    kept.append(name)
-            dirnames[:] = kept  # sorted, so the first name of a folder is the same every run
-            for name in sorted(filenames):
-                path = os.path.join(dirpath, name)
-                if skip(key_of(path)) or not listed_once(path):
-                    continue
-                key = key_of(path)
+        for folder, dirnames, filenames in os.walk(base, onerror=fail, followlinks=True):
+            # sorted, so the first name of a folder is the same every run
+            dirnames[:] = [name for name in sorted(dirnames) if taken(folder, name)]
+            for key in filter(None, (taken(folder, name) for name in sorted(filenames))):
                 # a broken symlink: listed with no version, so that it is quarantined
                 found.append(self.stat(key) or Entry(key, 0, 0.0, ""))
         return sorted(found, key=lambda e: e.key)
@@ -476,22 +469,15 @@ class S3Storage(Storage):
     # --- listing and reading
 
     def _listing(self, prefix: str, **options: str) -> Iterator[dict[str, Any]]:
-        """Every page of a LIST below `prefix` (1,000 keys each)."""
+        """Every page of a LIST below `prefix` (1,000 keys each), as `_call` translates errors."""
         full = self._key(prefix)
-        token: dict[str, str] = {}
-        while True:
-            page = self._call(
-                "list",
-                prefix,
-                self.client.list_objects_v2,
-                Prefix=full + "/" if full else "",
-                **options,
-                **token,
-            )
-            yield page
-            if not page.get("IsTruncated"):
-                return
-            token = {"ContinuationToken": page["NextContinuationToken"]}
+        paginator = self.client.get_paginator("list_objects_v2")
+        try:
+            yield from paginator.paginate(Bucket=self.bucket, Prefix=full and f"{full}/", **options)
+            return
+        except Exception as err:  # noqa: BLE001 - translated, never swallowed
+            error = translate(err, "list", self.uri_of(prefix), self.options.endpoint_url)
+        raise error  # outside the handler: see `_call`
 
     def list(self, prefix: str = "") -> Entries:
         found = [

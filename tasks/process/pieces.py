@@ -430,4 +430,3 @@ def prune_pieces(
 
 def piece_folder(crawl_date: str, key: str, run_id: str) -> str:
     return f"{pieces_prefix(crawl_date)}/{key}/{run_id}"
-

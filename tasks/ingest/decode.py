@@ -183,15 +183,12 @@ def normalise_charset(label: str | bytes | None) -> str | None:
 
     None when the label is missing, unknown to Python, or not a codec a web page may use.
     """
-    if label is None:
+    if not label:
         return None
     if isinstance(label, bytes):
         label = label.decode("ascii", "replace")
-    label = label.strip().strip("\"'").strip().lower()
-    if not label:
-        return None
-    try:
-        info = codecs.lookup(label)
+    try:  # a blank label is unknown too
+        info = codecs.lookup(label.strip().strip("\"'").strip().lower())
     except LookupError:
         return None
     try:
@@ -219,7 +216,7 @@ def decode_bytes(data: bytes, http_charset: str | None = None, kind: str = "html
     bom_codec, bom_length = _sniff_bom(data)
     if bom_codec is not None:
         notes: tuple[str, ...] = ()
-        if not bom_codec.startswith(_WIDE_CODECS):
+        if not _is_wide(bom_codec):
             data, notes = _text_bytes(data)
         text = data[bom_length:].decode(bom_codec, errors="replace")
         return _finish(text, bom_codec, "bom", lenient=True, notes=notes)
@@ -269,10 +266,7 @@ def _drop_stray_nuls(data: bytes) -> bytes:
 
 
 def _sniff_bom(data: bytes) -> tuple[str | None, int]:
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            return codec, len(bom)
-    return None, 0
+    return next(((codec, len(bom)) for bom, codec in _BOMS if data.startswith(bom)), (None, 0))
 
 
 def _text_bytes(data: bytes, wide: bool = False) -> tuple[bytes, tuple[str, ...]]:

@@ -27,15 +27,7 @@ def jsonl_records(
     path: InputFile, compressed: bool, limit: int, counters: Counter[str]
 ) -> Iterator[RawRecord | Failure]:
     uri = str(path)
-    try:
-        if path.stored_size() == 0:
-            yield failure(uri, "jsonl", "empty", "empty file")
-            return
-        stream = open_input(path, compressed)
-    except OSError as error:
-        yield failure(uri, "jsonl", "io_error", describe(error))
-        return
-
+    stream = open_input(path, compressed)  # an OSError here is iter_records' io_error
     line_no = 0
     produced = False
     with stream:

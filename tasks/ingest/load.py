@@ -99,18 +99,21 @@ def iter_records(
     if counters is None:
         counters = Counter()
     try:
-        if input_format == "jsonl":
+        size = path.stored_size()  # FileNotFoundError for a file that was not there to list
+        if size == 0:
+            yield failure(str(path), input_format, "empty", "empty file")
+        elif input_format == "jsonl":
             yield from jsonl_records(path, compressed, max_record_bytes, counters)
         elif input_format == "warc":
-            yield from warc_records(path, max_record_bytes, counters, warc_filter, span)
+            yield from warc_records(path, size, max_record_bytes, counters, warc_filter, span)
         elif span is not None:
             raise ValueError(f"only WARC files are read by byte range, not {path.name}")
         else:  # a single-record format always names its content kind
             kind = content_kind or "html"
-            yield from page_record(path, input_format, kind, compressed, max_record_bytes)
+            yield from page_record(path, size, input_format, kind, compressed, max_record_bytes)
     except StorageError:
         raise
-    except OSError as error:  # the readers handle their own; this is the safety net
+    except OSError as error:  # opening a file; the readers handle errors while reading
         yield failure(str(path), input_format, "io_error", describe(error))
     except Exception as error:  # noqa: BLE001 - a loader bug must not stop the whole run
         yield failure(str(path), input_format, "load_error", describe(error))

@@ -18,17 +18,14 @@ from tasks.records import Failure, RawRecord
 
 
 def page_record(
-    path: InputFile, input_format: str, content_kind: str, compressed: bool, limit: int
+    path: InputFile,
+    stored_size: int,
+    input_format: str,
+    content_kind: str,
+    compressed: bool,
+    limit: int,
 ) -> Iterator[RawRecord | Failure]:
     uri = str(path)
-    try:
-        stored_size = path.stored_size()
-    except OSError as error:
-        yield failure(uri, input_format, "io_error", describe(error))
-        return
-    if stored_size == 0:
-        yield failure(uri, input_format, "empty", "empty file")
-        return
     if not compressed and stored_size > limit:
         yield too_large(uri, input_format, stored_size, limit, stored_size)
         return

@@ -129,22 +129,14 @@ def _confirmed(buffer: bytes, at: int, compressed: bool, more: bool) -> bool:
 
 def warc_records(
     path: InputFile,
+    file_size: int,
     limit: int,
     counters: Counter[str],
     warc_filter: WarcFilter | None,
     span: WarcSpan | None = None,
 ) -> Iterator[RawRecord | Failure]:
     uri = str(path)
-    try:
-        file_size = path.stored_size()
-        if file_size == 0:
-            yield failure(uri, "warc", "empty", "empty file")
-            return
-        stream = path.open()  # closed by the with below
-    except OSError as error:
-        yield failure(uri, "warc", "io_error", describe(error))
-        return
-
+    stream = path.open()  # closed by the with below; an OSError is iter_records' io_error
     # A record's stored length is only known once the next record starts, so each result is
     # held back by one record.
     pending: RawRecord | Failure | None = None

@@ -433,12 +433,8 @@ class S3Storage(Storage):
     _client: Any = field(default=None, repr=False, compare=False)
 
     # boto3 clients do not pickle; a batch task on another process builds its own.
-    def __getstate__(self) -> dict[str, Any]:
-        return {"bucket": self.bucket, "prefix": self.prefix, "options": self.options}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.bucket, self.prefix, self.options = state["bucket"], state["prefix"], state["options"]
-        self._client = None
+    def __reduce__(self) -> tuple[Any, ...]:
+        return S3Storage, (self.bucket, self.prefix, self.options)
 
     @property
     def uri(self) -> str:  # type: ignore[override]

@@ -66,12 +66,10 @@ class _ClosingGzip(gzip.GzipFile):
             self._raw.close()
 
 
-def supported_suffix(path: InputFile) -> str | None:
+def format_of(path: InputFile) -> tuple[str, str | None, bool] | None:
+    """The FORMATS entry of the file's suffix; None: an unsupported file."""
     name = path.name.lower()
-    for suffix in SUPPORTED_SUFFIXES:
-        if name.endswith(suffix):
-            return suffix
-    return None
+    return next((FORMATS[s] for s in SUPPORTED_SUFFIXES if name.endswith(s)), None)
 
 
 def parse_iso_utc(value: object) -> datetime | None:

@@ -226,18 +226,8 @@ def decode_bytes(data: bytes, http_charset: str | None = None, kind: str = "html
     data, notes = _text_bytes(data, wide=declared_http is not None and _is_wide(declared_http))
 
     declared_meta = _sniff_meta_charset(data) if kind == "html" else None
-    tried = set()
-    candidates: tuple[tuple[str | None, str], ...] = (
-        (declared_http, "http"),
-        (declared_meta, "meta"),
-        ("utf-8", "detected"),
-    )
-    for codec, source in candidates:
-        if codec is None or codec in tried:
-            continue
-        tried.add(codec)
-        decoded = _try_decode(data, codec)
-        if decoded is not None:
+    for codec, source in ((declared_http, "http"), (declared_meta, "meta"), ("utf-8", "detected")):
+        if codec is not None and (decoded := _try_decode(data, codec)) is not None:
             return _finish(decoded, codec, source, notes=notes)
 
     lenient = _mostly_utf8(data)

@@ -30,14 +30,7 @@ import os
 from collections import Counter
 from collections.abc import Iterator
 
-from tasks.ingest.common import (
-    DEFAULT_MAX_RECORD_BYTES,
-    FORMATS,
-    SUPPORTED_SUFFIXES,
-    describe,
-    failure,
-    supported_suffix,
-)
+from tasks.ingest.common import DEFAULT_MAX_RECORD_BYTES, describe, failure, format_of
 from tasks.ingest.filters import WarcFilter
 from tasks.ingest.jsonl import jsonl_records
 from tasks.ingest.listing import InputFile, input_file
@@ -46,7 +39,7 @@ from tasks.ingest.warc import WarcSpan, warc_records
 from tasks.records import Failure, RawRecord
 from tasks.storage.errors import StorageError
 
-__all__ = ["DEFAULT_MAX_RECORD_BYTES", "SUPPORTED_SUFFIXES", "iter_records"]
+__all__ = ["iter_records"]
 
 
 def iter_records(
@@ -89,13 +82,13 @@ def iter_records(
     except OSError as error:  # a local path that cannot even be stat'ed
         yield failure(str(path), "unknown", "io_error", describe(error))
         return
-    suffix = supported_suffix(path)
-    if suffix is None:
+    found = format_of(path)
+    if found is None:
         yield failure(
             str(path), "unknown", "unsupported_format", f"unsupported file type: {path.name}"
         )
         return
-    input_format, content_kind, compressed = FORMATS[suffix]
+    input_format, content_kind, compressed = found
     if counters is None:
         counters = Counter()
     try:

@@ -548,13 +548,12 @@ class S3Storage(Storage):
     def write_bytes(self, key: str, data: bytes) -> None:
         self.put(key, data)
 
-    def put(self, key: str, data: bytes | IO[bytes], **condition: str) -> str:
-        """Put an object, conditionally with `IfMatch=<etag>` or `IfNoneMatch="*"`:
-        PreconditionFailed when the condition does not hold. Returns the new ETag."""
-        reply = self._call(
-            "write", key, self.client.put_object, Key=self._key(key), Body=data, **condition
-        )
-        return str(reply["ETag"])
+    def put(self, key: str, data: bytes | IO[bytes], **condition: str | None) -> str:
+        """Put an object, conditionally with `IfMatch=<etag>` or `IfNoneMatch="*"` (None: no
+        condition): PreconditionFailed when it does not hold. Returns the new ETag."""
+        given = {name: value for name, value in condition.items() if value is not None}
+        put = self.client.put_object
+        return str(self._call("write", key, put, Key=self._key(key), Body=data, **given)["ETag"])
 
     def upload(self, local: Path, key: str) -> None:
         with open(local, "rb") as body:

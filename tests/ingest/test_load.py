@@ -18,9 +18,10 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from tasks.ingest.common import SUPPORTED_SUFFIXES
 from tasks.ingest.decode import DecodeError, decode_bytes
 from tasks.ingest.listing import list_inputs
-from tasks.ingest.load import SUPPORTED_SUFFIXES, iter_records
+from tasks.ingest.load import iter_records
 from tasks.records import Failure, RawRecord
 
 HTML = b"<html><head><title>T</title></head><body><p>Caf\xc3\xa9 society.</p></body></html>"

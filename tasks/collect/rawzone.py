@@ -100,16 +100,13 @@ class RawZone:
         """Delete what a crashed run left: `.part` WARCs and seen lists without their WARC
         file. On S3, a crashed run's log (still in the spool) is uploaded first."""
         removed = []
-        for key in (self.partition, self.aux):
-            folder = self.folder(key)
-            if folder.is_dir():
-                for part in sorted(folder.glob(f"*{PART}")):
-                    part.unlink()
-                    removed.append(str(part))
-        logs = self.folder(self.logs)
-        if logs.is_dir():  # a crashed run's log, unpublished (S3: still in the spool)
-            for path in sorted(logs.glob("*.jsonl")):
-                self.store.publish_file(path, f"{self.logs}/{path.name}")
+        for key in (self.partition, self.aux):  # (a missing folder globs to nothing)
+            for part in sorted(self.folder(key).glob(f"*{PART}")):
+                part.unlink()
+                removed.append(str(part))
+        # a crashed run's log, unpublished (S3: still in the spool)
+        for path in sorted(self.folder(self.logs).glob("*.jsonl")):
+            self.store.publish_file(path, f"{self.logs}/{path.name}")
         committed = {entry.key for entry in self.store.list(self.partition)}
         for entry in self.store.list(self.seen):
             name = entry.key.rsplit("/", 1)[-1]

@@ -157,13 +157,9 @@ def utf8_safe(value: Any) -> tuple[Any, int]:
         except UnicodeEncodeError:
             return _SURROGATE.sub("\ufffd", value), 1
     if isinstance(value, list):
-        changed = 0
-        items = []
-        for item in value:
-            safe, n = utf8_safe(item)
-            items.append(safe)
-            changed += n
-        return (items, changed) if changed else (value, 0)
+        pairs = [utf8_safe(item) for item in value]
+        changed = sum(n for _, n in pairs)
+        return ([safe for safe, _ in pairs], changed) if changed else (value, 0)
     return value, 0
 
 

@@ -93,8 +93,7 @@ class LeaseLock:
                     return  # taken over (or gone): renewing would fail forever
 
     def _acquire(self) -> None:
-        lease = self.lease
-        deadline = time.monotonic() + lease + 60
+        deadline = time.monotonic() + self.lease + 60
         pause = 0.05
         while True:
             body = self._body()

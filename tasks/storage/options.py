@@ -104,20 +104,17 @@ def arrow_s3_filesystem(options: S3Options) -> pafs.S3FileSystem:
     import pyarrow.fs as pafs
 
     options = options.resolved()
-    kwargs: dict[str, Any] = {"region": _region(options)}
+    retries = pafs.AwsStandardS3RetryStrategy(max_attempts=options.max_attempts or 8)
+    virtual = options.addressing_style == "virtual"
+    kwargs: dict[str, Any] = {"force_virtual_addressing": virtual, "retry_strategy": retries}
     endpoint = _endpoint_host(options)
     if endpoint is not None:
         kwargs["endpoint_override"], kwargs["scheme"] = endpoint
     creds = aws_credentials(options)
     if creds is not None:
-        kwargs.update(
-            access_key=creds.access_key, secret_key=creds.secret_key, session_token=creds.token
-        )
-    kwargs["force_virtual_addressing"] = options.addressing_style == "virtual"
-    kwargs["retry_strategy"] = pafs.AwsStandardS3RetryStrategy(
-        max_attempts=options.max_attempts or 8
-    )
-    return pafs.S3FileSystem(**kwargs)
+        kwargs |= {"access_key": creds.access_key, "secret_key": creds.secret_key}
+        kwargs["session_token"] = creds.token
+    return pafs.S3FileSystem(region=_region(options), **kwargs)
 
 
 def duckdb_secret_sql(s3: S3Options | None = None, name: str = "newsflow") -> str:

@@ -267,14 +267,13 @@ _BUILDER = WARCWriter(io.BytesIO(), gzip=False, warc_version=WARC_VERSION)  # bu
 
 
 def _records(exchange: Fetch) -> tuple[Any, Any]:
-    writer = _BUILDER
     date = exchange.started_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     parts = exchange.url.split("/", 3)
     path = "/" + (parts[3] if len(parts) > 3 else "")
     request_headers = StatusAndHeaders(
         f"GET {path} HTTP/1.1", exchange.request_headers, is_http_request=True
     )
-    request = writer.create_warc_record(
+    request = _BUILDER.create_warc_record(
         exchange.url, "request", http_headers=request_headers, warc_headers_dict={"WARC-Date": date}
     )
     # The body is stored de-chunked (aiohttp undoes chunking): the header is renamed the way
@@ -289,7 +288,7 @@ def _records(exchange: Fetch) -> tuple[Any, Any]:
     warc_headers = {"WARC-Date": date}
     if exchange.peer_ip:
         warc_headers["WARC-IP-Address"] = exchange.peer_ip
-    response = writer.create_warc_record(
+    response = _BUILDER.create_warc_record(
         exchange.url,
         "response",
         payload=io.BytesIO(exchange.body),

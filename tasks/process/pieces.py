@@ -375,18 +375,14 @@ class PieceIndex:
 def index_pieces(store: Storage, crawl_date: str) -> PieceIndex:
     index = PieceIndex()
     prefix = pieces_prefix(crawl_date)
-    listed: dict[str, set[str]] = {}
-    for entry in store.list(prefix):
+    for entry in store.list(prefix):  # sorted: a key's complete folders in folder order
         parts = entry.key[len(prefix) + 1 :].split("/")
         if len(parts) != 3:
             continue
         folder = f"{prefix}/{parts[0]}/{parts[1]}"
-        listed.setdefault(folder, set()).add(parts[2])
         index.folders[folder] = max(index.folders.get(folder, 0.0), entry.mtime)
-    for folder, names in sorted(listed.items()):
-        if DONE in names:
-            key = folder.split("/")[-2]
-            index.complete.setdefault(key, []).append(folder)
+        if parts[2] == DONE:
+            index.complete.setdefault(parts[0], []).append(folder)
     return index
 
 

@@ -37,6 +37,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -286,9 +287,6 @@ class LocalStorage(Storage):
     def local_path(self, key: str) -> Path:
         return self.root / key if key else self.root
 
-    def _entry(self, key: str, info: os.stat_result) -> Entry:
-        return Entry(key, info.st_size, info.st_mtime, str(info.st_mtime_ns))
-
     def list(self, prefix: str = "") -> Entries:
         try:
             return self.walk(prefix, lambda key: False)
@@ -342,9 +340,10 @@ class LocalStorage(Storage):
 
     def stat(self, key: str) -> Entry | None:
         try:
-            return self._entry(key, self.local_path(key).stat())
+            info = self.local_path(key).stat()
         except FileNotFoundError:
             return None
+        return Entry(key, info.st_size, info.st_mtime, str(info.st_mtime_ns))
 
     def open_read(self, key: str, version: str | None = None) -> IO[bytes]:
         return open(self.local_path(key), "rb")  # noqa: SIM115 - the caller closes it
@@ -425,12 +424,11 @@ class LocalStorage(Storage):
 # --------------------------------------------------------------------------- S3
 
 
-@dataclass(slots=True)
+@dataclass
 class S3Storage(Storage):
     bucket: str
     prefix: str
     options: S3Options = field(default_factory=lambda: S3Options().resolved())
-    _client: Any = field(default=None, repr=False, compare=False)
 
     # boto3 clients do not pickle; a batch task on another process builds its own.
     def __reduce__(self) -> tuple[Any, ...]:
@@ -440,11 +438,9 @@ class S3Storage(Storage):
     def uri(self) -> str:  # type: ignore[override]
         return f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"
 
-    @property
+    @cached_property
     def client(self) -> Any:
-        if self._client is None:
-            self._client = make_s3_client(self.options)
-        return self._client
+        return make_s3_client(self.options)
 
     def _key(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix and key else (self.prefix or key)
@@ -464,16 +460,15 @@ class S3Storage(Storage):
 
     # --- listing and reading
 
-    def _listing(self, prefix: str, **options: str) -> Iterator[dict[str, Any]]:
-        """Every page of a LIST below `prefix` (1,000 keys each), as `_call` translates errors."""
+    def _listing(self, prefix: str, **options: str) -> list[dict[str, Any]]:
+        """Every page of a LIST below `prefix` (1,000 keys each; boto3's paginator)."""
         full = self._key(prefix)
-        paginator = self.client.get_paginator("list_objects_v2")
-        try:
-            yield from paginator.paginate(Bucket=self.bucket, Prefix=full and f"{full}/", **options)
-            return
-        except Exception as err:  # noqa: BLE001 - translated, never swallowed
-            error = translate(err, "list", self.uri_of(prefix), self.options.endpoint_url)
-        raise error  # outside the handler: see `_call`
+        paginate = self.client.get_paginator("list_objects_v2").paginate
+
+        def pages(**kwargs: Any) -> list[dict[str, Any]]:
+            return list(paginate(**kwargs))
+
+        return self._call("list", prefix, pages, Prefix=full and f"{full}/", **options)
 
     def list(self, prefix: str = "") -> Entries:
         found = [
@@ -523,12 +518,11 @@ class S3Storage(Storage):
         return self.uri_of(key)[len("s3://") :]
 
     def get_object(self, key: str, start: int, etag: str | None) -> Any:
-        kwargs: dict[str, Any] = {"Key": self._key(key)}
-        if start:
-            kwargs["Range"] = f"bytes={start}-"
-        if etag:
-            kwargs["IfMatch"] = etag  # a resumed read must not splice two versions
-        return self._call("read", key, self.client.get_object, **kwargs)
+        ranged = {"Range": f"bytes={start}-"} if start else {}
+        pinned = {"IfMatch": etag} if etag else {}  # a resumed read must not splice two versions
+        return self._call(
+            "read", key, self.client.get_object, Key=self._key(key), **ranged, **pinned
+        )
 
     def read_json_etag(self, key: str) -> tuple[dict[str, Any] | None, str | None]:
         """A small JSON object and its ETag (for a conditional write); (None, None) if missing.
@@ -565,13 +559,9 @@ class S3Storage(Storage):
         self._call("unlock", key, self.client.delete_object, Key=self._key(key), IfMatch=etag)
 
     def copy(self, source: str, target: str) -> None:
-        self._call(
-            "copy",
-            target,
-            self.client.copy_object,
-            Key=self._key(target),
-            CopySource={"Bucket": self.bucket, "Key": self._key(source)},
-        )
+        source_object = {"Bucket": self.bucket, "Key": self._key(source)}
+        copy = self.client.copy_object
+        self._call("copy", target, copy, Key=self._key(target), CopySource=source_object)
 
     def delete(self, keys: Iterable[str]) -> None:
         keys = list(keys)
@@ -629,9 +619,10 @@ class S3Storage(Storage):
     def _replace_manifest(
         self, key: str, manifest: dict[str, Any], old_etag: str | None, run_id: str
     ) -> None:
-        condition = {"IfMatch": old_etag} if old_etag else {"IfNoneMatch": "*"}
-        try:
-            self.put(key, json_bytes(manifest), **condition)
+        try:  # replace the manifest read, or create one where there was none
+            self.put(
+                key, json_bytes(manifest), IfMatch=old_etag, IfNoneMatch=None if old_etag else "*"
+            )
         except PreconditionFailed:
             # A retried PUT whose first attempt did land sees its own manifest; anything else
             # means another run committed while we held the lock (ours was taken over).

@@ -411,9 +411,7 @@ def decode_content(body: bytes, content_encoding: str | None, limit: int) -> byt
 
     Raises DecodeError ("unsupported_content_encoding", "bad_content_encoding",
     "too_large"); a body that is plain markup despite its header is returned as it is."""
-    if not content_encoding:
-        return body
-    codings = [c.strip().lower() for c in content_encoding.split(",")]
+    codings = [c.strip().lower() for c in (content_encoding or "").split(",")]
     for coding in reversed([c for c in codings if c and c != "identity"]):
         body = _decompress(body, coding, limit)
     return body

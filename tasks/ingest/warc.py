@@ -176,12 +176,8 @@ def warc_records(
                 span.next = None  # where the next record starts is unknown
             if pending is not None:
                 yield pending
-            yield failure(
-                uri,
-                "warc",
-                "corrupt_warc",
-                f"unreadable after {seen} records: {describe(error)}",
-            )
+            broken = f"unreadable after {seen} records: {describe(error)}"
+            yield failure(uri, "warc", "corrupt_warc", broken)
             return
     if span is not None:
         span.next = file_size

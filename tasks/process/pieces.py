@@ -390,9 +390,8 @@ def reuse(store: Storage, batch: Batch, index: PieceIndex) -> BatchSummary | Non
     """The summary of a complete staged piece with `batch`'s key, or None."""
     for folder in index.complete.get(batch.key, ()):
         data = store.read_json(f"{folder}/{DONE}")
-        if data is None:
-            continue
-        return BatchSummary.from_json(batch.batch_no, folder, data)
+        if data is not None:
+            return BatchSummary.from_json(batch.batch_no, folder, data)
     return None
 
 

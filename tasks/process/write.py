@@ -164,21 +164,13 @@ def utf8_safe(value: Any) -> tuple[Any, int]:
 
 
 def _utf8_rows(rows: Iterable[dict[str, Any]], notes: Counter[str] | None) -> list[dict[str, Any]]:
-    """The rows with every string valid UTF-8 (the one place both tables go through)."""
-    safe_rows = []
-    replaced = 0
-    for row in rows:
-        fixed: dict[str, Any] | None = None
-        for key, value in row.items():
-            safe, n = utf8_safe(value)
-            if n:
-                fixed = fixed if fixed is not None else dict(row)
-                fixed[key] = safe
-                replaced += n
-        safe_rows.append(fixed if fixed is not None else row)
+    """The rows with every string valid UTF-8 (the one place both tables go through; only
+    for a batch Arrow refused, so new row dicts cost nothing that matters)."""
+    checked = [{key: utf8_safe(value) for key, value in row.items()} for row in rows]
+    replaced = sum(n for row in checked for _, n in row.values())
     if replaced and notes is not None:
         notes[INVALID_UTF8_NOTE] += replaced
-    return safe_rows
+    return [{key: safe for key, (safe, _) in row.items()} for row in checked]
 
 
 def articles_table(

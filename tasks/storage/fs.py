@@ -609,7 +609,7 @@ class S3Storage(Storage):
         # `newsflow cleanup` (readers of the manifest never see it).
         keep = {*published, MANIFEST_NAME}
         try:
-            self.delete(e.key for e in self.list(partition) if name_of(e.key) not in keep)
+            self.delete(e.key for e in self.list(partition) if e.name not in keep)
             if not published:  # an empty date: no partition, as on local disk
                 self.delete([manifest_key])
         except StorageError as err:
@@ -640,9 +640,7 @@ class S3Storage(Storage):
             manifest = self.read_json(f"{partition}/{MANIFEST_NAME}") or {}
             keep = {*manifest.get("files", []), MANIFEST_NAME}
             orphans = [
-                e.key
-                for e in self.list(partition)
-                if name_of(e.key) not in keep and e.mtime < cutoff
+                e.key for e in self.list(partition) if e.name not in keep and e.mtime < cutoff
             ]
             if not dry_run:
                 self.delete(orphans)

@@ -145,14 +145,11 @@ def warc_records(
     end = file_size if span is None else min(span.end, file_size)
     with stream:
         if span is not None:
-            first: int | None = 0
-            if span.start > 0:
-                compressed = path.name.lower().endswith(".gz")
-                first = find_warc_record(stream, span.start, end, compressed)
-            span.first = first
-            if first is None:  # no record starts in the span (a record larger than it)
+            compressed = path.name.lower().endswith(".gz")
+            span.first = find_warc_record(stream, span.start, end, compressed) if span.start else 0
+            if span.first is None:  # no record starts in the span (a record larger than it)
                 return
-            stream.seek(first)
+            stream.seek(span.first)
         try:
             # strict_mode=False: tolerate the non-conformant headers real crawlers write.
             records = ArchiveIterator(stream, parse_http=False, strict_mode=False)
@@ -306,7 +303,4 @@ def _parse_content_type(value: str | None) -> tuple[str | None, str | None]:
 
 def _target_uri(value: str | None) -> str | None:
     # WARC/1.0's grammar showed the URI in angle brackets and some writers followed it.
-    if not value:
-        return None
-    value = value.strip().removeprefix("<").removesuffix(">").strip()
-    return value or None
+    return (value or "").strip().removeprefix("<").removesuffix(">").strip() or None

@@ -32,6 +32,7 @@ import os
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -48,32 +49,13 @@ from tasks.storage.fs import open_storage
 from tasks.storage.options import S3Options
 from tasks.storage.uri import split_location
 
-__all__ = [
-    "CollectLog",
-    "RawZone",
-    "RollingWarcWriter",
-    "SeenIndex",
-    "partition_dir",
-    "partition_location",
-    "read_log",
-]
-
 PART = ".part"
 SEEN = "_seen"
 
 
-def partition_key(crawl_date: date) -> str:
-    return partition_name(crawl_date)
-
-
-def partition_dir(raw_root: str | Path, crawl_date: date) -> Path:
-    """A local raw root's partition folder."""
-    return Path(raw_root) / partition_key(crawl_date)
-
-
 def partition_location(raw_root: str | Path, crawl_date: date) -> str:
     """The partition of one crawl date, local path or s3:// URI (what `process` reads)."""
-    return open_storage(str(raw_root)).uri_of(partition_key(crawl_date))
+    return open_storage(str(raw_root)).uri_of(partition_name(crawl_date))
 
 
 class RawZone:
@@ -82,7 +64,7 @@ class RawZone:
     def __init__(self, raw_root: str | Path, crawl_date: date, s3: S3Options | None = None) -> None:
         self.store = open_storage(str(raw_root), s3)
         self.crawl_date = crawl_date
-        self.partition = partition_key(crawl_date)
+        self.partition = partition_name(crawl_date)
         self.aux = f"{self.partition}/_aux"
         self.logs = f"{self.partition}/_collect"
         self.seen = f"{SEEN}/{self.partition}"
@@ -118,16 +100,13 @@ class RawZone:
         """Delete what a crashed run left: `.part` WARCs and seen lists without their WARC
         file. On S3, a crashed run's log (still in the spool) is uploaded first."""
         removed = []
-        for key in (self.partition, self.aux):
-            folder = self.folder(key)
-            if folder.is_dir():
-                for part in sorted(folder.glob(f"*{PART}")):
-                    part.unlink()
-                    removed.append(str(part))
-        logs = self.folder(self.logs)
-        if logs.is_dir():  # a crashed run's log, unpublished (S3: still in the spool)
-            for path in sorted(logs.glob("*.jsonl")):
-                self.store.publish_file(path, f"{self.logs}/{path.name}")
+        for key in (self.partition, self.aux):  # (a missing folder globs to nothing)
+            for part in sorted(self.folder(key).glob(f"*{PART}")):
+                part.unlink()
+                removed.append(str(part))
+        # a crashed run's log, unpublished (S3: still in the spool)
+        for path in sorted(self.folder(self.logs).glob("*.jsonl")):
+            self.store.publish_file(path, f"{self.logs}/{path.name}")
         committed = {entry.key for entry in self.store.list(self.partition)}
         for entry in self.store.list(self.seen):
             name = entry.key.rsplit("/", 1)[-1]
@@ -171,7 +150,7 @@ class RawZone:
 
     def write_summary(self, run_id: str, summary: dict[str, Any]) -> str:
         key = f"{self.logs}/{run_id}.summary.json"
-        self.store.write_bytes(key, (json.dumps(summary, indent=2, default=str) + "\n").encode())
+        self.store.write_json(key, summary)
         return self.store.uri_of(key)
 
 
@@ -220,6 +199,7 @@ class SeenIndex:
         return None
 
 
+@dataclass
 class RollingWarcWriter:
     """WARC files of bounded size, each written as `.part` and renamed when complete.
 
@@ -230,24 +210,16 @@ class RollingWarcWriter:
     `collect` calls it from one writer thread.
     """
 
-    def __init__(
-        self,
-        folder: Path,
-        stem: str,
-        max_bytes: int,
-        warcinfo: dict[str, str],
-        commit: Callable[[Path, list[str]], str],
-    ) -> None:
-        self.folder = folder
-        self.stem = stem
-        self.max_bytes = max_bytes
-        self.warcinfo = warcinfo
-        self.commit = commit
-        self.committed: list[str] = []
-        self._seq = 0
-        self._stream: IO[bytes] | None = None
-        self._urls: list[str] = []
-        self._name = ""
+    folder: Path
+    stem: str
+    max_bytes: int
+    warcinfo: dict[str, str]
+    commit: Callable[[Path, list[str]], str]
+    committed: list[str] = field(default_factory=list, init=False)
+    _seq: int = field(default=0, init=False)
+    _stream: IO[bytes] | None = field(default=None, init=False)
+    _urls: list[str] = field(default_factory=list, init=False)
+    _name: str = field(default="", init=False)
 
     def write(self, exchange: Fetch, urls: list[str] | None = None) -> None:
         """Archive one exchange as a request + response pair; `urls` go to the seen list."""
@@ -295,14 +267,13 @@ _BUILDER = WARCWriter(io.BytesIO(), gzip=False, warc_version=WARC_VERSION)  # bu
 
 
 def _records(exchange: Fetch) -> tuple[Any, Any]:
-    writer = _BUILDER
     date = exchange.started_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     parts = exchange.url.split("/", 3)
     path = "/" + (parts[3] if len(parts) > 3 else "")
     request_headers = StatusAndHeaders(
         f"GET {path} HTTP/1.1", exchange.request_headers, is_http_request=True
     )
-    request = writer.create_warc_record(
+    request = _BUILDER.create_warc_record(
         exchange.url, "request", http_headers=request_headers, warc_headers_dict={"WARC-Date": date}
     )
     # The body is stored de-chunked (aiohttp undoes chunking): the header is renamed the way
@@ -317,7 +288,7 @@ def _records(exchange: Fetch) -> tuple[Any, Any]:
     warc_headers = {"WARC-Date": date}
     if exchange.peer_ip:
         warc_headers["WARC-IP-Address"] = exchange.peer_ip
-    response = writer.create_warc_record(
+    response = _BUILDER.create_warc_record(
         exchange.url,
         "response",
         payload=io.BytesIO(exchange.body),

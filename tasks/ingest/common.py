@@ -30,6 +30,14 @@ FORMATS: dict[str, tuple[str, str | None, bool]] = {
 SUPPORTED_SUFFIXES = tuple(FORMATS)
 
 GZIP_ERRORS = (gzip.BadGzipFile, zlib.error)  # BadGzipFile is an OSError: catch it first
+READ_ERRORS = (EOFError, *GZIP_ERRORS, OSError)
+
+
+def read_error_type(error: BaseException) -> str:
+    """What a READ_ERRORS error of a file being read says about it."""
+    if isinstance(error, EOFError):
+        return "truncated_gzip"
+    return "corrupt_gzip" if isinstance(error, GZIP_ERRORS) else "io_error"
 
 
 def open_input(path: InputFile, compressed: bool) -> IO[bytes]:
@@ -58,12 +66,10 @@ class _ClosingGzip(gzip.GzipFile):
             self._raw.close()
 
 
-def supported_suffix(path: InputFile) -> str | None:
+def format_of(path: InputFile) -> tuple[str, str | None, bool] | None:
+    """The FORMATS entry of the file's suffix; None: an unsupported file."""
     name = path.name.lower()
-    for suffix in SUPPORTED_SUFFIXES:
-        if name.endswith(suffix):
-            return suffix
-    return None
+    return next((FORMATS[s] for s in SUPPORTED_SUFFIXES if name.endswith(s)), None)
 
 
 def parse_iso_utc(value: object) -> datetime | None:

@@ -183,15 +183,12 @@ def normalise_charset(label: str | bytes | None) -> str | None:
 
     None when the label is missing, unknown to Python, or not a codec a web page may use.
     """
-    if label is None:
+    if not label:
         return None
     if isinstance(label, bytes):
         label = label.decode("ascii", "replace")
-    label = label.strip().strip("\"'").strip().lower()
-    if not label:
-        return None
-    try:
-        info = codecs.lookup(label)
+    try:  # a blank label is unknown too
+        info = codecs.lookup(label.strip().strip("\"'").strip().lower())
     except LookupError:
         return None
     try:
@@ -219,7 +216,7 @@ def decode_bytes(data: bytes, http_charset: str | None = None, kind: str = "html
     bom_codec, bom_length = _sniff_bom(data)
     if bom_codec is not None:
         notes: tuple[str, ...] = ()
-        if not bom_codec.startswith(_WIDE_CODECS):
+        if not _is_wide(bom_codec):
             data, notes = _text_bytes(data)
         text = data[bom_length:].decode(bom_codec, errors="replace")
         return _finish(text, bom_codec, "bom", lenient=True, notes=notes)
@@ -229,18 +226,8 @@ def decode_bytes(data: bytes, http_charset: str | None = None, kind: str = "html
     data, notes = _text_bytes(data, wide=declared_http is not None and _is_wide(declared_http))
 
     declared_meta = _sniff_meta_charset(data) if kind == "html" else None
-    tried = set()
-    candidates: tuple[tuple[str | None, str], ...] = (
-        (declared_http, "http"),
-        (declared_meta, "meta"),
-        ("utf-8", "detected"),
-    )
-    for codec, source in candidates:
-        if codec is None or codec in tried:
-            continue
-        tried.add(codec)
-        decoded = _try_decode(data, codec)
-        if decoded is not None:
+    for codec, source in ((declared_http, "http"), (declared_meta, "meta"), ("utf-8", "detected")):
+        if codec is not None and (decoded := _try_decode(data, codec)) is not None:
             return _finish(decoded, codec, source, notes=notes)
 
     lenient = _mostly_utf8(data)
@@ -269,10 +256,7 @@ def _drop_stray_nuls(data: bytes) -> bytes:
 
 
 def _sniff_bom(data: bytes) -> tuple[str | None, int]:
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            return codec, len(bom)
-    return None, 0
+    return next(((codec, len(bom)) for bom, codec in _BOMS if data.startswith(bom)), (None, 0))
 
 
 def _text_bytes(data: bytes, wide: bool = False) -> tuple[bytes, tuple[str, ...]]:
@@ -427,9 +411,7 @@ def decode_content(body: bytes, content_encoding: str | None, limit: int) -> byt
 
     Raises DecodeError ("unsupported_content_encoding", "bad_content_encoding",
     "too_large"); a body that is plain markup despite its header is returned as it is."""
-    if not content_encoding:
-        return body
-    codings = [c.strip().lower() for c in content_encoding.split(",")]
+    codings = [c.strip().lower() for c in (content_encoding or "").split(",")]
     for coding in reversed([c for c in codings if c and c != "identity"]):
         body = _decompress(body, coding, limit)
     return body

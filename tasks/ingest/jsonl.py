@@ -8,7 +8,15 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import IO
 
-from tasks.ingest.common import GZIP_ERRORS, describe, failure, open_input, parse_iso_utc, too_large
+from tasks.ingest.common import (
+    READ_ERRORS,
+    describe,
+    failure,
+    open_input,
+    parse_iso_utc,
+    read_error_type,
+    too_large,
+)
 from tasks.ingest.listing import InputFile
 from tasks.records import Failure, RawRecord
 
@@ -19,15 +27,7 @@ def jsonl_records(
     path: InputFile, compressed: bool, limit: int, counters: Counter[str]
 ) -> Iterator[RawRecord | Failure]:
     uri = str(path)
-    try:
-        if path.stored_size() == 0:
-            yield failure(uri, "jsonl", "empty", "empty file")
-            return
-        stream = open_input(path, compressed)
-    except OSError as error:
-        yield failure(uri, "jsonl", "io_error", describe(error))
-        return
-
+    stream = open_input(path, compressed)  # an OSError here is iter_records' io_error
     line_no = 0
     produced = False
     with stream:
@@ -45,14 +45,10 @@ def jsonl_records(
                     continue
                 produced = True
                 yield _jsonl_record(line, line_uri, size, counters)
-        except EOFError as error:
-            yield _restfailure(uri, line_no, "truncated_gzip", error)
-            return
-        except GZIP_ERRORS as error:
-            yield _restfailure(uri, line_no, "corrupt_gzip", error)
-            return
-        except OSError as error:
-            yield _restfailure(uri, line_no, "io_error", error)
+        except READ_ERRORS as error:
+            # the input broke after `line_no` lines: one Failure stands for the rest of it
+            broken = f"unreadable from line {line_no + 1} on: {describe(error)}"
+            yield failure(f"{uri}#line={line_no + 1}", "jsonl", read_error_type(error), broken)
             return
     if not produced:
         yield failure(uri, "jsonl", "empty", "no records (only blank lines)")
@@ -124,13 +120,3 @@ def _jsonl_content(obj: dict) -> tuple[str, str | None]:
         if isinstance(value, str) and value.strip():
             return key, value
     return "html", None
-
-
-def _restfailure(uri: str, lines_read: int, error_type: str, error: BaseException) -> Failure:
-    """The input broke after `lines_read` lines: one Failure stands for the rest of the file."""
-    return failure(
-        f"{uri}#line={lines_read + 1}",
-        "jsonl",
-        error_type,
-        f"unreadable from line {lines_read + 1} on: {describe(error)}",
-    )

@@ -70,9 +70,7 @@ def input_file(
     folder, name = split_location(location)
     store = open_storage(folder, s3)
     entry = store.stat(name)
-    if entry is None:
-        return InputFile(store, name, None, "")
-    return InputFile(store, name, entry.size, entry.version)
+    return InputFile(store, name, entry.size if entry else None, entry.version if entry else "")
 
 
 def list_inputs(

@@ -28,16 +28,9 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
-from tasks.ingest.common import (
-    DEFAULT_MAX_RECORD_BYTES,
-    FORMATS,
-    SUPPORTED_SUFFIXES,
-    describe,
-    failure,
-    supported_suffix,
-)
+from tasks.ingest.common import DEFAULT_MAX_RECORD_BYTES, describe, failure, format_of
 from tasks.ingest.filters import WarcFilter
 from tasks.ingest.jsonl import jsonl_records
 from tasks.ingest.listing import InputFile, input_file
@@ -46,7 +39,7 @@ from tasks.ingest.warc import WarcSpan, warc_records
 from tasks.records import Failure, RawRecord
 from tasks.storage.errors import StorageError
 
-__all__ = ["DEFAULT_MAX_RECORD_BYTES", "SUPPORTED_SUFFIXES", "iter_all", "iter_records"]
+__all__ = ["iter_records"]
 
 
 def iter_records(
@@ -89,39 +82,31 @@ def iter_records(
     except OSError as error:  # a local path that cannot even be stat'ed
         yield failure(str(path), "unknown", "io_error", describe(error))
         return
-    suffix = supported_suffix(path)
-    if suffix is None:
+    found = format_of(path)
+    if found is None:
         yield failure(
             str(path), "unknown", "unsupported_format", f"unsupported file type: {path.name}"
         )
         return
-    input_format, content_kind, compressed = FORMATS[suffix]
+    input_format, content_kind, compressed = found
     if counters is None:
         counters = Counter()
     try:
-        if input_format == "jsonl":
+        size = path.stored_size()  # FileNotFoundError for a file that was not there to list
+        if size == 0:
+            yield failure(str(path), input_format, "empty", "empty file")
+        elif input_format == "jsonl":
             yield from jsonl_records(path, compressed, max_record_bytes, counters)
         elif input_format == "warc":
-            yield from warc_records(path, max_record_bytes, counters, warc_filter, span)
+            yield from warc_records(path, size, max_record_bytes, counters, warc_filter, span)
         elif span is not None:
             raise ValueError(f"only WARC files are read by byte range, not {path.name}")
         else:  # a single-record format always names its content kind
             kind = content_kind or "html"
-            yield from page_record(path, input_format, kind, compressed, max_record_bytes)
+            yield from page_record(path, size, input_format, kind, compressed, max_record_bytes)
     except StorageError:
         raise
-    except OSError as error:  # the readers handle their own; this is the safety net
+    except OSError as error:  # opening a file; the readers handle errors while reading
         yield failure(str(path), input_format, "io_error", describe(error))
     except Exception as error:  # noqa: BLE001 - a loader bug must not stop the whole run
         yield failure(str(path), input_format, "load_error", describe(error))
-
-
-def iter_all(
-    paths: Iterable[InputFile],
-    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
-    counters: Counter[str] | None = None,
-    warc_filter: WarcFilter | None = None,
-) -> Iterator[RawRecord | Failure]:
-    """`iter_records` over every path, in order."""
-    for path in paths:
-        yield from iter_records(path, max_record_bytes, counters, warc_filter)

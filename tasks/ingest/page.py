@@ -5,23 +5,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tasks.ingest.common import GZIP_ERRORS, describe, failure, open_input, too_large
+from tasks.ingest.common import (
+    READ_ERRORS,
+    describe,
+    failure,
+    open_input,
+    read_error_type,
+    too_large,
+)
 from tasks.ingest.listing import InputFile
 from tasks.records import Failure, RawRecord
 
 
 def page_record(
-    path: InputFile, input_format: str, content_kind: str, compressed: bool, limit: int
+    path: InputFile,
+    stored_size: int,
+    input_format: str,
+    content_kind: str,
+    compressed: bool,
+    limit: int,
 ) -> Iterator[RawRecord | Failure]:
     uri = str(path)
-    try:
-        stored_size = path.stored_size()
-    except OSError as error:
-        yield failure(uri, input_format, "io_error", describe(error))
-        return
-    if stored_size == 0:
-        yield failure(uri, input_format, "empty", "empty file")
-        return
     if not compressed and stored_size > limit:
         yield too_large(uri, input_format, stored_size, limit, stored_size)
         return
@@ -30,14 +34,8 @@ def page_record(
             # Reading one byte past the limit is how a too-large .gz is noticed without
             # decompressing all of it.
             content = stream.read(limit + 1)
-    except EOFError as error:
-        yield failure(uri, input_format, "truncated_gzip", describe(error), stored_size)
-        return
-    except GZIP_ERRORS as error:
-        yield failure(uri, input_format, "corrupt_gzip", describe(error), stored_size)
-        return
-    except OSError as error:
-        yield failure(uri, input_format, "io_error", describe(error), stored_size)
+    except READ_ERRORS as error:
+        yield failure(uri, input_format, read_error_type(error), describe(error), stored_size)
         return
     if len(content) > limit:
         yield too_large(uri, input_format, None, limit, stored_size)

@@ -129,22 +129,14 @@ def _confirmed(buffer: bytes, at: int, compressed: bool, more: bool) -> bool:
 
 def warc_records(
     path: InputFile,
+    file_size: int,
     limit: int,
     counters: Counter[str],
     warc_filter: WarcFilter | None,
     span: WarcSpan | None = None,
 ) -> Iterator[RawRecord | Failure]:
     uri = str(path)
-    try:
-        file_size = path.stored_size()
-        if file_size == 0:
-            yield failure(uri, "warc", "empty", "empty file")
-            return
-        stream = path.open()  # closed by the with below
-    except OSError as error:
-        yield failure(uri, "warc", "io_error", describe(error))
-        return
-
+    stream = path.open()  # closed by the with below; an OSError is iter_records' io_error
     # A record's stored length is only known once the next record starts, so each result is
     # held back by one record.
     pending: RawRecord | Failure | None = None
@@ -153,31 +145,24 @@ def warc_records(
     end = file_size if span is None else min(span.end, file_size)
     with stream:
         if span is not None:
-            first: int | None = 0
-            if span.start > 0:
-                compressed = path.name.lower().endswith(".gz")
-                first = find_warc_record(stream, span.start, end, compressed)
-            span.first = first
-            if first is None:  # no record starts in the span (a record larger than it)
+            compressed = path.name.lower().endswith(".gz")
+            span.first = find_warc_record(stream, span.start, end, compressed) if span.start else 0
+            if span.first is None:  # no record starts in the span (a record larger than it)
                 return
-            stream.seek(first)
+            stream.seek(span.first)
         try:
             # strict_mode=False: tolerate the non-conformant headers real crawlers write.
             records = ArchiveIterator(stream, parse_http=False, strict_mode=False)
             for record in records:
                 pos = record.stream_pos
-                if span is not None and pos >= end:  # the next span's first record
-                    if pending is not None:
-                        pending.raw_size = max(pos - pending_pos, 0) or pending.raw_size
-                        yield pending
-                    if span is not None:
-                        span.next = pos
-                    return
-                seen += 1
                 if pending is not None:
                     pending.raw_size = max(pos - pending_pos, 0) or pending.raw_size
                     yield pending
                     pending = None
+                if span is not None and pos >= end:  # the next span's first record
+                    span.next = pos
+                    return
+                seen += 1
                 result = _warc_result(record, f"{uri}#offset={pos}", limit, counters, warc_filter)
                 if result is not None:
                     pending, pending_pos = result, pos
@@ -188,12 +173,8 @@ def warc_records(
                 span.next = None  # where the next record starts is unknown
             if pending is not None:
                 yield pending
-            yield failure(
-                uri,
-                "warc",
-                "corrupt_warc",
-                f"unreadable after {seen} records: {describe(error)}",
-            )
+            broken = f"unreadable after {seen} records: {describe(error)}"
+            yield failure(uri, "warc", "corrupt_warc", broken)
             return
     if span is not None:
         span.next = file_size
@@ -225,46 +206,43 @@ def _warc_result(
             counters[f"warc_filtered_{why}"] += 1
             return None
     size = record.content_length
+
+    def refuse(error_type: str, message: str) -> Failure:
+        return failure(uri, "warc", error_type, message, size, url)
+
     if record_type != WarcRecordType.response:
         name = record.headers.get("WARC-Type") or str(record_type)
-        return failure(
-            uri, "warc", "warc_not_response", f"WARC-Type {name} is not a response", size, url
-        )
+        return refuse("warc_not_response", f"WARC-Type {name} is not a response")
 
     record.parse_http(strict_mode=False)
     http = record.http_headers
     if not record.is_http or http is None:
-        return failure(uri, "warc", "not_http", "response record without HTTP", size, url)
+        return refuse("not_http", "response record without HTTP")
     status = http.status_code
     if status is None:
-        return failure(uri, "warc", "invalid_http", "no HTTP status line", size, url)
+        return refuse("invalid_http", "no HTTP status line")
     if not 200 <= status < 300:
-        return failure(uri, "warc", f"http_{status}", f"HTTP status {status}", size, url)
+        return refuse(f"http_{status}", f"HTTP status {status}")
     mime, charset = _parse_content_type(http.get("Content-Type"))
     if mime is not None and mime not in _HTML_MIME_TYPES:
-        return failure(uri, "warc", "not_html", f"Content-Type {mime}", size, url)
+        return refuse("not_html", f"Content-Type {mime}")
 
     payload_length = record.content_length  # of the HTTP body, once parse_http has run
     body = record.reader.read(limit + 1)
     if len(body) > limit:
         return too_large(uri, "warc", payload_length, limit, size, url)
     if len(body) < payload_length:
-        return failure(
-            uri,
-            "warc",
-            "corrupt_warc",
-            f"record truncated: {len(body)} of {payload_length} body bytes",
-            size,
-            url,
+        return refuse(
+            "corrupt_warc", f"record truncated: {len(body)} of {payload_length} body bytes"
         )
     if "chunked" in (http.get("Transfer-Encoding") or "").lower():
         body = _dechunk(body)
     try:
         body = decode_content(body, http.get("Content-Encoding"), limit)
     except DecodeError as error:
-        return failure(uri, "warc", error.error_type, str(error), size, url)
+        return refuse(error.error_type, str(error))
     if not body or body.isspace():
-        return failure(uri, "warc", "empty", "empty HTTP body", size, url)
+        return refuse("empty", "empty HTTP body")
     warc_date = record.headers.get("WARC-Date")
     fetched_at = parse_iso_utc(warc_date)
     if fetched_at is None and warc_date:
@@ -325,7 +303,4 @@ def _parse_content_type(value: str | None) -> tuple[str | None, str | None]:
 
 def _target_uri(value: str | None) -> str | None:
     # WARC/1.0's grammar showed the URI in angle brackets and some writers followed it.
-    if not value:
-        return None
-    value = value.strip().removeprefix("<").removesuffix(">").strip()
-    return value or None
+    return (value or "").strip().removeprefix("<").removesuffix(">").strip() or None

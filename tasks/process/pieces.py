@@ -146,34 +146,28 @@ def plan_batches(
     group: list[Member] = []
     group_bytes = 0
     for file in inputs:
-        size, ident = _size_and_identity(file)
+        # what says a file is unchanged: size + mtime (ns) on disk, size + ETag on S3
+        size, ident = file.size or 0, file.identity
         spans = span_count(size, batch_bytes)
         if spans > 1 and _splittable_warc(file):
-            if group:
-                planned.append(tuple(group))
-                group, group_bytes = [], 0
             step = -(-size // spans)
-            for k in range(spans):
-                planned.append((Member(file, ident, k * step, min((k + 1) * step, size)),))
-            continue
-        if size >= batch_bytes // 4:  # a big file is a piece of its own: parallel, and
-            if group:  # reused or redone alone
-                planned.append(tuple(group))
-                group, group_bytes = [], 0
-            planned.append((Member(file, ident),))
-            continue
-        group.append(Member(file, ident))
-        group_bytes += size
-        # content-defined boundary (see the module docstring), capped so that a run of
-        # unlucky hashes cannot build one huge batch
-        chance = size / max(batch_bytes, 1) + 1 / max(batch_size, 1)
-        if (
-            _unit_hash(file) < chance
-            or len(group) >= 2 * batch_size
-            or group_bytes >= 2 * batch_bytes
-        ):
+            alone = [Member(file, ident, k * step, min((k + 1) * step, size)) for k in range(spans)]
+        elif size >= batch_bytes // 4:  # a piece of its own: parallel, reused or redone alone
+            alone = [Member(file, ident)]
+        else:
+            group.append(Member(file, ident))
+            group_bytes += size
+            # content-defined boundary (see the module docstring), capped so that a run of
+            # unlucky hashes cannot build one huge batch
+            chance = size / max(batch_bytes, 1) + 1 / max(batch_size, 1)
+            full = len(group) >= 2 * batch_size or group_bytes >= 2 * batch_bytes
+            if _unit_hash(file) >= chance and not full:
+                continue
+            alone = []
+        if group:
             planned.append(tuple(group))
             group, group_bytes = [], 0
+        planned.extend((member,) for member in alone)
     if group:
         planned.append(tuple(group))
     return [
@@ -211,11 +205,6 @@ def piece_key(members: Sequence[Member], versions: dict[str, Any]) -> str:
         {"members": [m.describe() for m in members], **versions}, sort_keys=True, default=str
     )
     return hashlib.sha256(described.encode()).hexdigest()[:32]
-
-
-def _size_and_identity(file: InputFile) -> tuple[int, str]:
-    # what says a file is unchanged: size + mtime (ns) on disk, size + ETag on S3
-    return file.size or 0, file.identity
 
 
 def _unit_hash(file: InputFile) -> float:
@@ -386,18 +375,14 @@ class PieceIndex:
 def index_pieces(store: Storage, crawl_date: str) -> PieceIndex:
     index = PieceIndex()
     prefix = pieces_prefix(crawl_date)
-    listed: dict[str, set[str]] = {}
-    for entry in store.list(prefix):
+    for entry in store.list(prefix):  # sorted: a key's complete folders in folder order
         parts = entry.key[len(prefix) + 1 :].split("/")
         if len(parts) != 3:
             continue
         folder = f"{prefix}/{parts[0]}/{parts[1]}"
-        listed.setdefault(folder, set()).add(parts[2])
         index.folders[folder] = max(index.folders.get(folder, 0.0), entry.mtime)
-    for folder, names in sorted(listed.items()):
-        if DONE in names:
-            key = folder.split("/")[-2]
-            index.complete.setdefault(key, []).append(folder)
+        if parts[2] == DONE:
+            index.complete.setdefault(parts[0], []).append(folder)
     return index
 
 
@@ -405,11 +390,8 @@ def reuse(store: Storage, batch: Batch, index: PieceIndex) -> BatchSummary | Non
     """The summary of a complete staged piece with `batch`'s key, or None."""
     for folder in index.complete.get(batch.key, ()):
         data = store.read_json(f"{folder}/{DONE}")
-        if data is None:
-            continue
-        summary = BatchSummary.from_json(batch.batch_no, folder, data)
-        summary.batch_no = batch.batch_no
-        return summary
+        if data is not None:
+            return BatchSummary.from_json(batch.batch_no, folder, data)
     return None
 
 
@@ -443,18 +425,3 @@ def prune_pieces(
 
 def piece_folder(crawl_date: str, key: str, run_id: str) -> str:
     return f"{pieces_prefix(crawl_date)}/{key}/{run_id}"
-
-
-__all__ = [
-    "Batch",
-    "BatchSummary",
-    "Member",
-    "PieceJob",
-    "check_spans",
-    "index_pieces",
-    "plan_batches",
-    "prune_pieces",
-    "reuse",
-    "run_piece",
-    "staged_keys",
-]

@@ -24,9 +24,10 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ import pyarrow.parquet as pq
 
 from schemas import ARTICLES_FILE_SCHEMA, ARTICLES_SCHEMA, QUARANTINE_FILE_SCHEMA, partition_name
 from tasks.errors import safe_error_text
-from tasks.normalise.siteboiler import ApplyCounts, BoilerplatePlan, SiteStats, paragraph_keys_table
+from tasks.normalise.siteboiler import ApplyCounts, SiteStats, paragraph_keys_table
 from tasks.records import Failure
 from tasks.storage.errors import StorageError
 from tasks.storage.fs import MANIFEST_NAME, Storage, open_storage
@@ -123,21 +124,16 @@ def write_staged(
     notes: Counter[str] | None = None,
 ) -> tuple[str, ...]:
     """Stage rows as `folder/<table><suffix>.parquet`; returns the tables written."""
-    written = []
+    tables: dict[str, pa.Table] = {}
     if articles.num_rows:
-        name = f"{folder}/{ARTICLES}{suffix}.parquet"
-        _put_parquet(ctx.store, name, articles, compression="lz4")
-        # computed here, where the batch runs (an extraction worker), so the commit pass
-        # only counts keys
-        name = f"{folder}/{PARAGRAPH_KEYS}{suffix}.parquet"
-        _put_parquet(ctx.store, name, paragraph_keys_table(articles), compression="lz4")
-        written += [ARTICLES, PARAGRAPH_KEYS]
+        # paragraph keys are computed here, where the batch runs (an extraction worker), so
+        # the commit pass only counts keys
+        tables = {ARTICLES: articles, PARAGRAPH_KEYS: paragraph_keys_table(articles)}
     if failures:
-        table = quarantine_table(failures, ctx, notes)
-        name = f"{folder}/{QUARANTINE}{suffix}.parquet"
-        _put_parquet(ctx.store, name, table, compression="lz4")
-        written.append(QUARANTINE)
-    return tuple(written)
+        tables[QUARANTINE] = quarantine_table(failures, ctx, notes)
+    for name, table in tables.items():
+        _put_parquet(ctx.store, f"{folder}/{name}{suffix}.parquet", table, compression="lz4")
+    return tuple(tables)
 
 
 _ARROW_ERRORS = (pa.ArrowException, TypeError, ValueError, OverflowError)
@@ -161,68 +157,35 @@ def utf8_safe(value: Any) -> tuple[Any, int]:
         except UnicodeEncodeError:
             return _SURROGATE.sub("\ufffd", value), 1
     if isinstance(value, list):
-        changed = 0
-        items = []
-        for item in value:
-            safe, n = utf8_safe(item)
-            items.append(safe)
-            changed += n
-        return (items, changed) if changed else (value, 0)
+        pairs = [utf8_safe(item) for item in value]
+        changed = sum(n for _, n in pairs)
+        return ([safe for safe, _ in pairs], changed) if changed else (value, 0)
     return value, 0
 
 
 def _utf8_rows(rows: Iterable[dict[str, Any]], notes: Counter[str] | None) -> list[dict[str, Any]]:
-    """The rows with every string valid UTF-8 (the one place both tables go through)."""
-    safe_rows = []
-    replaced = 0
-    for row in rows:
-        fixed: dict[str, Any] | None = None
-        for key, value in row.items():
-            safe, n = utf8_safe(value)
-            if n:
-                fixed = fixed if fixed is not None else dict(row)
-                fixed[key] = safe
-                replaced += n
-        safe_rows.append(fixed if fixed is not None else row)
+    """The rows with every string valid UTF-8 (the one place both tables go through; only
+    for a batch Arrow refused, so new row dicts cost nothing that matters)."""
+    checked = [{key: utf8_safe(value) for key, value in row.items()} for row in rows]
+    replaced = sum(n for row in checked for _, n in row.values())
     if replaced and notes is not None:
         notes[INVALID_UTF8_NOTE] += replaced
-    return safe_rows
+    return [{key: safe for key, (safe, _) in row.items()} for row in checked]
 
 
 def articles_table(
     rows: Sequence[dict[str, Any]], notes: Counter[str] | None = None
 ) -> tuple[pa.Table, list[Failure]]:
-    """Rows as an Arrow table; a row Arrow cannot store is one bad record (stage `write`).
-
-    Strings that are not valid UTF-8 are made so (counted in `notes`) when Arrow refuses the
-    batch: the check costs nothing on the batches (nearly all) that convert at once.
-    """
-    table = _table_or_none(rows, ARTICLES_FILE_SCHEMA)
-    if table is not None:
-        return table, []
-    rows = _utf8_rows(rows, notes)
-    table = _table_or_none(rows, ARTICLES_FILE_SCHEMA)
-    if table is not None:
-        return table, []
-    # find the culprit rows one by one; the rest of the batch is fine
-    good: list[dict[str, Any]] = []
+    """Rows as an Arrow table; a row Arrow cannot store is one bad record (stage `write`)."""
     bad: list[Failure] = []
-    for row in rows:
-        try:
-            _table([row], ARTICLES_FILE_SCHEMA)
-            good.append(row)
-        except _ARROW_ERRORS as err:
-            bad.append(
-                Failure(
-                    source_uri=str(row.get("source_uri", "?")),
-                    input_format=str(row.get("input_format", "?")),
-                    stage="write",
-                    error_type=type(err).__name__,
-                    error_message=safe_error_text(err, limit=500),
-                    url=row.get("url") if isinstance(row.get("url"), str) else None,
-                )
-            )
-    return pa.Table.from_pylist(good, schema=ARTICLES_FILE_SCHEMA), bad
+
+    def refuse(row: dict[str, Any], err: Exception) -> None:
+        url = row.get("url") if isinstance(row.get("url"), str) else None
+        source, kind = str(row.get("source_uri", "?")), str(row.get("input_format", "?"))
+        message = safe_error_text(err, limit=500)
+        bad.append(Failure(source, kind, "write", type(err).__name__, message, url))
+
+    return _checked_table(rows, ARTICLES_FILE_SCHEMA, notes, refuse), bad
 
 
 def quarantine_table(
@@ -234,23 +197,36 @@ def quarantine_table(
     (a field of the wrong type or range) is replaced by a `write/unwritable_row` row for the
     same record, so the row count, and the run's accounting, never change.
     """
-    rows = [_quarantine_row(f, ctx) for f in failures]
-    table = _table_or_none(rows, QUARANTINE_FILE_SCHEMA)
+    run = {"run_id": ctx.run_id, "pipeline_version": ctx.pipeline_version}
+    rows = [{**asdict(failure), **run} for failure in failures]
+    return _checked_table(rows, QUARANTINE_FILE_SCHEMA, notes, _unwritable_row)
+
+
+def _checked_table(
+    rows: Sequence[dict[str, Any]],
+    schema: pa.Schema,
+    notes: Counter[str] | None,
+    bad_row: Callable[[dict[str, Any], Exception], dict[str, Any] | None],
+) -> pa.Table:
+    """`rows` as a table of `schema`; a row Arrow cannot store becomes `bad_row(row, error)`
+    (None: left out). Strings that are not valid UTF-8 are made so (counted in `notes`) only
+    when Arrow refuses the batch: no cost on the batches (nearly all) that convert at once."""
+    table = _table_or_none(rows, schema)
+    if table is None:
+        rows = _utf8_rows(rows, notes)
+        table = _table_or_none(rows, schema)
     if table is not None:
         return table
-    rows = _utf8_rows(rows, notes)  # as in articles_table: only when Arrow refused
-    table = _table_or_none(rows, QUARANTINE_FILE_SCHEMA)
-    if table is not None:
-        return table
-    # find the culprit rows one by one
-    checked = []
-    for row in rows:
+    kept = []
+    for row in rows:  # find the culprit rows one by one; the rest of the batch is fine
         try:
-            _table([row], QUARANTINE_FILE_SCHEMA)
-            checked.append(row)
+            _table([row], schema)
+            kept.append(row)
         except _ARROW_ERRORS as err:
-            checked.append(_unwritable_row(row, err, ctx))
-    return pa.Table.from_pylist(checked, schema=QUARANTINE_FILE_SCHEMA)
+            replacement = bad_row(row, err)
+            if replacement is not None:
+                kept.append(replacement)
+    return pa.Table.from_pylist(kept, schema=schema)
 
 
 def _table(rows: Sequence[dict[str, Any]], schema: pa.Schema) -> pa.Table:
@@ -270,37 +246,23 @@ def _table_or_none(rows: Sequence[dict[str, Any]], schema: pa.Schema) -> pa.Tabl
         return None
 
 
-def _quarantine_row(failure: Failure, ctx: RunContext) -> dict[str, Any]:
-    return {
-        "source_uri": failure.source_uri,
-        "url": failure.url,
-        "input_format": failure.input_format,
-        "stage": failure.stage,
-        "error_type": failure.error_type,
-        "error_message": failure.error_message,
-        "raw_size": failure.raw_size,
-        "run_id": ctx.run_id,
-        "pipeline_version": ctx.pipeline_version,
-    }
+def _unwritable_row(row: dict[str, Any], err: Exception) -> dict[str, Any]:
+    """A row for a record whose own quarantine row could not be stored: strings only (the
+    run's run_id and pipeline_version, which are, stay)."""
 
-
-def _unwritable_row(row: dict[str, Any], err: BaseException, ctx: RunContext) -> dict[str, Any]:
-    """A row for a record whose own quarantine row could not be stored: strings only."""
-
-    def text(value: Any) -> str | None:
-        return value if isinstance(value, str) else None
+    def text(key: str) -> str | None:
+        return row[key] if isinstance(row.get(key), str) else None
 
     return {
-        "source_uri": text(row.get("source_uri")) or "?",
-        "url": text(row.get("url")),
-        "input_format": text(row.get("input_format")),
+        **row,
+        "source_uri": text("source_uri") or "?",
+        "url": text("url"),
+        "input_format": text("input_format"),
         "stage": "write",
         "error_type": "unwritable_row",
-        "error_message": f"its {text(row.get('stage'))}/{text(row.get('error_type'))} "
+        "error_message": f"its {text('stage')}/{text('error_type')} "
         f"quarantine row could not be stored: {type(err).__name__}",
         "raw_size": None,
-        "run_id": ctx.run_id,
-        "pipeline_version": ctx.pipeline_version,
     }
 
 
@@ -343,9 +305,8 @@ def commit_partitions(
         staged = {t: _staged(store, batches, t) for t in (ARTICLES, PARAGRAPH_KEYS, QUARANTINE)}
     commit_root = f"{ctx.staging}/commit"
 
-    quarantine_dir = f"{commit_root}/{QUARANTINE}"
     q_tables = (_with_run_id(_read_parquet(store, k), ctx) for k in staged[QUARANTINE])
-    result.quarantined = _write_files(store, q_tables, quarantine_dir, sort=False)
+    result.quarantined = _write_files(store, q_tables, f"{commit_root}/{QUARANTINE}", sort=False)
 
     # Site boilerplate (tasks/normalise/siteboiler.py): plan from the small side tables first, then
     # strip each staged batch as it streams through, before de-duplication, so duplicates
@@ -356,15 +317,15 @@ def commit_partitions(
     plan = stats.plan()
     del stats
 
-    articles_dir = f"{commit_root}/{ARTICLES}"
     seen: set[str] = set()
-    deduplicated = (
-        _first_of_each_id(
-            _without_site_boilerplate(_read_parquet(store, k), plan, result), seen, result
-        )
-        for k in staged[ARTICLES]
-    )
-    written = _write_files(store, deduplicated, articles_dir, sort=True)
+
+    def deduplicated() -> Iterator[pa.Table]:
+        for key in staged[ARTICLES]:
+            stripped, counts = plan.apply(_read_parquet(store, key))
+            result.site_boilerplate.add(counts)
+            yield _first_of_each_id(stripped, seen, result)
+
+    written = _write_files(store, deduplicated(), f"{commit_root}/{ARTICLES}", sort=True)
     result.articles = len(seen)
     accounted = result.articles + result.quarantined + result.duplicates
     if accounted != records_in or written != result.articles:
@@ -377,7 +338,7 @@ def commit_partitions(
         "run_id": ctx.run_id,
         "pipeline_version": ctx.pipeline_version,
         "schema_version": int(ARTICLES_SCHEMA.metadata[b"newsflow.schema_version"]),
-        "committed_at": _utc_now_iso(),
+        "committed_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **(extra_manifest or {}),
     }
 
@@ -387,18 +348,10 @@ def commit_partitions(
     with store.commit_lock(partition_name(ctx.crawl_date), ctx.run_id):
         if result.articles == 0 and not allow_empty:
             _refuse_to_empty(store, ctx.partition_key(ARTICLES), records_in)
-        result.files[QUARANTINE] = store.publish_partition(
-            quarantine_dir,
-            ctx.partition_key(QUARANTINE),
-            ctx.run_id,
-            {**manifest, "table": QUARANTINE, "rows": result.quarantined},
-        )
-        result.files[ARTICLES] = store.publish_partition(
-            articles_dir,
-            ctx.partition_key(ARTICLES),
-            ctx.run_id,
-            {**manifest, "table": ARTICLES, "rows": result.articles},
-        )
+        for table, rows in ((QUARANTINE, result.quarantined), (ARTICLES, result.articles)):
+            where = (f"{commit_root}/{table}", ctx.partition_key(table))
+            table_manifest = {**manifest, "table": table, "rows": rows}
+            result.files[table] = store.publish_partition(*where, ctx.run_id, table_manifest)
     return result
 
 
@@ -426,19 +379,7 @@ def _with_run_id(table: pa.Table, ctx: RunContext) -> pa.Table:
 
 
 def _staged(store: Storage, batches: str, table: str) -> list[str]:
-    return [
-        e.key
-        for e in store.list(batches)
-        if e.key.rsplit("/", 1)[-1].startswith(f"{table}-") and e.key.endswith(".parquet")
-    ]
-
-
-def _without_site_boilerplate(
-    table: pa.Table, plan: BoilerplatePlan, result: CommitResult
-) -> pa.Table:
-    stripped, counts = plan.apply(table)
-    result.site_boilerplate.add(counts)
-    return stripped
+    return [e.key for e in store.list(batches) if fnmatchcase(e.name, f"{table}-*.parquet")]
 
 
 def _first_of_each_id(table: pa.Table, seen: set[str], result: CommitResult) -> pa.Table:
@@ -489,8 +430,7 @@ def _put_parquet(store: Storage, key: str, table: pa.Table, compression: str) ->
     """
     with store.writing(key) as path:
         _write_file(table, path, compression)
-        rows = pq.read_metadata(path).num_rows
-    return rows
+        return pq.read_metadata(path).num_rows
 
 
 def _read_parquet(store: Storage, key: str) -> pa.Table:
@@ -520,11 +460,6 @@ def write_run_record(output: Path | str | Storage, run_id: str, record: dict[str
     return store.uri_of(key)
 
 
-def read_manifest(partition: Path | str) -> dict[str, Any] | None:
-    """The manifest of a committed partition (folder or s3:// URI), or None."""
-    return open_storage(partition).read_json(MANIFEST_NAME)
-
-
 # --- housekeeping ----------------------------------------------------------------------
 
 
@@ -551,19 +486,11 @@ def remove_stale_staging(
     """
     store = open_storage(output)
     cutoff = time.time() - older_than_seconds
-    last_activity: dict[str, float] = {}
-    for run in store.list_dirs("_staging"):
-        when = store.last_activity(f"_staging/{run}")
-        if when is not None:
-            last_activity[run] = when
     removed = []
-    for run, when in sorted(last_activity.items()):
-        if when < cutoff:
+    for run in store.list_dirs("_staging"):  # sorted
+        when = store.last_activity(f"_staging/{run}")
+        if when is not None and when < cutoff:
             if not dry_run:
                 store.delete_prefix(f"_staging/{run}")
             removed.append(run)
     return removed
-
-
-def _utc_now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -6,6 +6,9 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from botocore import exceptions as boto_errors
+from urllib3.exceptions import ProtocolError
+
 from tasks.errors import safe_error_text
 from tasks.storage.uri import safe_endpoint
 
@@ -22,30 +25,17 @@ class LockHeld(StorageError):
     """`commit_lock(..., wait=False)` found the lock held by a live owner."""
 
 
-def _broken_read_errors() -> tuple[type[Exception], ...]:
-    from botocore.exceptions import (
-        ConnectionClosedError,
-        EndpointConnectionError,
-        IncompleteReadError,
-        ReadTimeoutError,
-        ResponseStreamingError,
-    )
-    from urllib3.exceptions import ProtocolError
-
-    return (
-        IncompleteReadError,
-        ResponseStreamingError,
-        ReadTimeoutError,
-        ConnectionClosedError,
-        EndpointConnectionError,
-        ProtocolError,
-        ConnectionError,
-    )
-
-
 # Errors of a read that broke off mid-body (truncated response, reset, timeout): a reader
 # resumes or re-reads instead of failing the whole input file.
-BROKEN_READ = _broken_read_errors()
+BROKEN_READ = (
+    boto_errors.IncompleteReadError,
+    boto_errors.ResponseStreamingError,
+    boto_errors.ReadTimeoutError,
+    boto_errors.ConnectionClosedError,
+    boto_errors.EndpointConnectionError,
+    ProtocolError,
+    ConnectionError,
+)
 
 
 class PreconditionFailed(StorageError):
@@ -64,10 +54,8 @@ CREDENTIAL_CODES = {
 
 def translate(err: Exception, what: str, uri: str, endpoint: str | None) -> Exception:
     """A boto3/botocore error as FileNotFoundError or a StorageError without secrets."""
-    from botocore.exceptions import ClientError, NoCredentialsError, PartialCredentialsError
-
     where = f" (endpoint {safe_endpoint(endpoint)})" if endpoint else ""
-    if isinstance(err, ClientError):
+    if isinstance(err, boto_errors.ClientError):
         code = str(err.response.get("Error", {}).get("Code", ""))
         status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if code in ("NoSuchKey", "404", "NotFound"):
@@ -83,7 +71,7 @@ def translate(err: Exception, what: str, uri: str, endpoint: str | None) -> Exce
                 " AWS_PROFILE or the instance role, and the endpoint"
             )
         return StorageError(f"S3 {what} of {uri} failed{where}: {code} (HTTP {status}){hint}")
-    if isinstance(err, NoCredentialsError | PartialCredentialsError):
+    if isinstance(err, boto_errors.NoCredentialsError | boto_errors.PartialCredentialsError):
         return StorageError(
             f"S3 {what} of {uri}: no usable AWS credentials found (environment, AWS_PROFILE,"
             " ~/.aws/credentials or an instance role)"
@@ -100,9 +88,7 @@ def translate(err: Exception, what: str, uri: str, endpoint: str | None) -> Exce
 
 def client_error_hint(err: Exception) -> str:
     """What to check when the HTTP client refused to send the request at all."""
-    from botocore.exceptions import HTTPClientError
-
-    cause = err.kwargs.get("error") if isinstance(err, HTTPClientError) else None
+    cause = err.kwargs.get("error") if isinstance(err, boto_errors.HTTPClientError) else None
     if isinstance(cause, ValueError) and "header" in str(cause).lower():
         return (
             ": a request header held a character HTTP does not allow; check the AWS"

@@ -37,18 +37,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from tasks.storage.errors import (
-    BROKEN_READ,
-    PreconditionFailed,
-    StorageError,
-    best_effort,
-    translate,
-)
+from tasks.storage.errors import PreconditionFailed, StorageError, best_effort, translate
 from tasks.storage.options import S3Options, arrow_s3_filesystem, make_s3_client
-from tasks.storage.reader import RESUMABLE_READ_ATTEMPTS, S3Reader, read_body
+from tasks.storage.reader import S3Reader
 from tasks.storage.swap import fsync_dir, publish_directory
 from tasks.storage.uri import is_s3_uri, split_s3_uri
 
@@ -164,7 +159,7 @@ class Storage:
         raise NotImplementedError
 
     def upload(self, local: Path, key: str) -> None:
-        """Store the local file `local` at `key`."""
+        """Store the local file `local` at `key` (S3; local disk is written in place)."""
         raise NotImplementedError
 
     def local_path(self, key: str) -> Path | None:
@@ -289,31 +284,14 @@ class LocalStorage(Storage):
     def uri(self) -> str:  # type: ignore[override]
         return str(self.root)
 
-    def uri_of(self, key: str) -> str:
-        return str(self.root / key) if key else str(self.root)
-
     def local_path(self, key: str) -> Path:
         return self.root / key if key else self.root
 
-    def _entry(self, key: str, info: os.stat_result) -> Entry:
-        return Entry(key, info.st_size, info.st_mtime, str(info.st_mtime_ns))
-
     def list(self, prefix: str = "") -> Entries:
-        import pyarrow.fs as pafs
-
-        base = self.local_path(prefix)
-        if base.is_file():
-            return [self._entry(prefix, base.stat())]
-        if not base.is_dir():
+        try:
+            return self.walk(prefix, lambda key: False)
+        except FileNotFoundError:
             return []
-        root = str(self.root.absolute())
-        found = []
-        selector = pafs.FileSelector(str(base.absolute()), recursive=True, allow_not_found=True)
-        for info in pafs.LocalFileSystem().get_file_info(selector):
-            if info.is_file:
-                key = Path(info.path).relative_to(root).as_posix()
-                found.append(Entry(key, info.size, info.mtime_ns / 1e9, str(info.mtime_ns)))
-        return sorted(found, key=lambda e: e.key)
 
     def walk(self, prefix: str, skip: Callable[[str], bool]) -> Entries:
         base = self.local_path(prefix)
@@ -326,37 +304,30 @@ class LocalStorage(Storage):
         def fail(error: OSError) -> None:
             raise error  # a folder that cannot be listed: not a run on part of its inputs
 
-        def listed_once(path: str) -> bool:
+        def taken(folder: str, name: str) -> str | None:
+            """The key of `name` when the walk takes it: not refused, not reached before."""
+            path = os.path.join(folder, name)
+            key = Path(path).relative_to(self.root).as_posix()
+            if skip(key):
+                return None
             try:
                 info = os.stat(path)
             except OSError:
-                return True  # a broken symlink: listed, so that it is quarantined
-            identity = (info.st_dev, info.st_ino)
-            if identity in seen:
-                return False
-            seen.add(identity)
-            return True
+                return key  # a broken symlink: listed, so that it is quarantined
+            if (info.st_dev, info.st_ino) in seen:
+                return None
+            seen.add((info.st_dev, info.st_ino))
+            return key
 
-        def key_of(path: str) -> str:
-            return Path(path).relative_to(self.root).as_posix()
-
-        seen: set[tuple[int, int]] = set()
-        listed_once(str(base))  # a link back to the root is a loop too
+        root = base.stat()  # a link back to the root is a loop too
+        seen = {(root.st_dev, root.st_ino)}
         found = []
         # os.walk, not pyarrow's selector: symlinked folders are followed, and a folder
         # reached twice (a loop, two links to one folder) is walked once
-        for dirpath, dirnames, filenames in os.walk(base, onerror=fail, followlinks=True):
-            kept = []
-            for name in sorted(dirnames):
-                path = os.path.join(dirpath, name)
-                if not skip(key_of(path)) and listed_once(path):
-                    kept.append(name)
-            dirnames[:] = kept  # sorted, so the first name of a folder is the same every run
-            for name in sorted(filenames):
-                path = os.path.join(dirpath, name)
-                if skip(key_of(path)) or not listed_once(path):
-                    continue
-                key = key_of(path)
+        for folder, dirnames, filenames in os.walk(base, onerror=fail, followlinks=True):
+            # sorted, so the first name of a folder is the same every run
+            dirnames[:] = [name for name in sorted(dirnames) if taken(folder, name)]
+            for key in filter(None, (taken(folder, name) for name in sorted(filenames))):
                 # a broken symlink: listed with no version, so that it is quarantined
                 found.append(self.stat(key) or Entry(key, 0, 0.0, ""))
         return sorted(found, key=lambda e: e.key)
@@ -369,9 +340,10 @@ class LocalStorage(Storage):
 
     def stat(self, key: str) -> Entry | None:
         try:
-            return self._entry(key, self.local_path(key).stat())
+            info = self.local_path(key).stat()
         except FileNotFoundError:
             return None
+        return Entry(key, info.st_size, info.st_mtime, str(info.st_mtime_ns))
 
     def open_read(self, key: str, version: str | None = None) -> IO[bytes]:
         return open(self.local_path(key), "rb")  # noqa: SIM115 - the caller closes it
@@ -385,12 +357,6 @@ class LocalStorage(Storage):
             sink.flush()
             os.fsync(sink.fileno())
         os.replace(tmp, path)
-
-    def upload(self, local: Path, key: str) -> None:
-        target = self.local_path(key)
-        if Path(local) != target:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(local, target)
 
     def publish_file(self, local: Path, key: str) -> None:
         final = self.local_path(key)
@@ -458,30 +424,23 @@ class LocalStorage(Storage):
 # --------------------------------------------------------------------------- S3
 
 
-@dataclass(slots=True)
+@dataclass
 class S3Storage(Storage):
     bucket: str
     prefix: str
     options: S3Options = field(default_factory=lambda: S3Options().resolved())
-    _client: Any = field(default=None, repr=False, compare=False)
 
     # boto3 clients do not pickle; a batch task on another process builds its own.
-    def __getstate__(self) -> dict[str, Any]:
-        return {"bucket": self.bucket, "prefix": self.prefix, "options": self.options}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.bucket, self.prefix, self.options = state["bucket"], state["prefix"], state["options"]
-        self._client = None
+    def __reduce__(self) -> tuple[Any, ...]:
+        return S3Storage, (self.bucket, self.prefix, self.options)
 
     @property
     def uri(self) -> str:  # type: ignore[override]
         return f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"
 
-    @property
+    @cached_property
     def client(self) -> Any:
-        if self._client is None:
-            self._client = make_s3_client(self.options)
-        return self._client
+        return make_s3_client(self.options)
 
     def _key(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix and key else (self.prefix or key)
@@ -501,23 +460,15 @@ class S3Storage(Storage):
 
     # --- listing and reading
 
-    def _listing(self, prefix: str, **options: str) -> Iterator[dict[str, Any]]:
-        """Every page of a LIST below `prefix` (1,000 keys each)."""
+    def _listing(self, prefix: str, **options: str) -> list[dict[str, Any]]:
+        """Every page of a LIST below `prefix` (1,000 keys each; boto3's paginator)."""
         full = self._key(prefix)
-        token: dict[str, str] = {}
-        while True:
-            page = self._call(
-                "list",
-                prefix,
-                self.client.list_objects_v2,
-                Prefix=full + "/" if full else "",
-                **options,
-                **token,
-            )
-            yield page
-            if not page.get("IsTruncated"):
-                return
-            token = {"ContinuationToken": page["NextContinuationToken"]}
+        paginate = self.client.get_paginator("list_objects_v2").paginate
+
+        def pages(**kwargs: Any) -> list[dict[str, Any]]:
+            return list(paginate(**kwargs))
+
+        return self._call("list", prefix, pages, Prefix=full and f"{full}/", **options)
 
     def list(self, prefix: str = "") -> Entries:
         found = [
@@ -567,63 +518,40 @@ class S3Storage(Storage):
         return self.uri_of(key)[len("s3://") :]
 
     def get_object(self, key: str, start: int, etag: str | None) -> Any:
-        kwargs: dict[str, Any] = {"Key": self._key(key)}
-        if start:
-            kwargs["Range"] = f"bytes={start}-"
-        if etag:
-            kwargs["IfMatch"] = etag  # a resumed read must not splice two versions
-        return self._call("read", key, self.client.get_object, **kwargs)
+        ranged = {"Range": f"bytes={start}-"} if start else {}
+        pinned = {"IfMatch": etag} if etag else {}  # a resumed read must not splice two versions
+        return self._call(
+            "read", key, self.client.get_object, Key=self._key(key), **ranged, **pinned
+        )
 
     def read_json_etag(self, key: str) -> tuple[dict[str, Any] | None, str | None]:
-        """A small JSON object and its ETag (for a conditional write); (None, None) if missing."""
-        for attempt in range(RESUMABLE_READ_ATTEMPTS):
-            try:
-                reply = self.get_object(key, 0, None)
-            except FileNotFoundError:
-                return None, None
-            try:
-                data = read_body(reply)
-                break
-            except BROKEN_READ as err:  # a small body: read it again whole
-                if attempt == RESUMABLE_READ_ATTEMPTS - 1:
-                    raise translate(
-                        err, "read", self.uri_of(key), self.options.endpoint_url
-                    ) from None
-                time.sleep(min(0.1 * 2**attempt, 5.0))
+        """A small JSON object and its ETag (for a conditional write); (None, None) if missing.
+        A body that breaks off resumes pinned to that ETag, as every read (S3Reader)."""
         try:
-            return json.loads(data), reply["ETag"]
+            with S3Reader(self, key) as reader:
+                data = reader.readall()
+        except FileNotFoundError:
+            return None, None
+        try:
+            return json.loads(data), reader.etag
         except ValueError:
-            return None, reply["ETag"]
+            return None, reader.etag
 
     # --- writing and deleting
 
     def write_bytes(self, key: str, data: bytes) -> None:
         self.put(key, data)
 
-    def put(
-        self,
-        key: str,
-        data: bytes,
-        *,
-        if_match: str | None = None,
-        if_none_match: str | None = None,
-    ) -> str:
-        """Put an object, conditionally with `if_match` (an ETag) / `if_none_match` ("*"):
-        PreconditionFailed when the condition does not hold. Returns the new ETag."""
-        conditions = {"IfMatch": if_match, "IfNoneMatch": if_none_match}
-        reply = self._call(
-            "write",
-            key,
-            self.client.put_object,
-            Key=self._key(key),
-            Body=data,
-            **{k: v for k, v in conditions.items() if v is not None},
-        )
-        return str(reply["ETag"])
+    def put(self, key: str, data: bytes | IO[bytes], **condition: str | None) -> str:
+        """Put an object, conditionally with `IfMatch=<etag>` or `IfNoneMatch="*"` (None: no
+        condition): PreconditionFailed when it does not hold. Returns the new ETag."""
+        given = {name: value for name, value in condition.items() if value is not None}
+        put = self.client.put_object
+        return str(self._call("write", key, put, Key=self._key(key), Body=data, **given)["ETag"])
 
     def upload(self, local: Path, key: str) -> None:
         with open(local, "rb") as body:
-            self._call("write", key, self.client.put_object, Key=self._key(key), Body=body)
+            self.put(key, body)
 
     def delete_if_match(self, key: str, etag: str | None) -> None:
         """Delete `key` only while it is still the version `etag` (a lock never deletes a
@@ -631,38 +559,23 @@ class S3Storage(Storage):
         self._call("unlock", key, self.client.delete_object, Key=self._key(key), IfMatch=etag)
 
     def copy(self, source: str, target: str) -> None:
-        self._call(
-            "copy",
-            target,
-            self.client.copy_object,
-            Key=self._key(target),
-            CopySource={"Bucket": self.bucket, "Key": self._key(source)},
-        )
+        source_object = {"Bucket": self.bucket, "Key": self._key(source)}
+        copy = self.client.copy_object
+        self._call("copy", target, copy, Key=self._key(target), CopySource=source_object)
 
     def delete(self, keys: Iterable[str]) -> None:
-        batch: Names = []
-        for key in keys:
-            batch.append(key)
-            if len(batch) == 1000:  # the DeleteObjects limit
-                self._delete_batch(batch)
-                batch = []
-        if batch:
-            self._delete_batch(batch)
-
-    def _delete_batch(self, keys: Names) -> None:
-        reply = self._call(
-            "delete",
-            keys[0],
-            self.client.delete_objects,
-            Delete={"Objects": [{"Key": self._key(k)} for k in keys], "Quiet": True},
-        )
-        errors = [e for e in reply.get("Errors", []) if e.get("Code") != "NoSuchKey"]
-        if errors:
-            first = errors[0]
-            raise StorageError(  # the code, not the server's free-text message
-                f"S3 delete of {len(errors)} object(s) failed, e.g. "
-                f"s3://{self.bucket}/{first.get('Key')}: {first.get('Code')}"
-            )
+        keys = list(keys)
+        for start in range(0, len(keys), 1000):  # the DeleteObjects limit
+            batch = {"Objects": [{"Key": self._key(k)} for k in keys[start : start + 1000]]}
+            delete = self.client.delete_objects
+            reply = self._call("delete", keys[start], delete, Delete={**batch, "Quiet": True})
+            errors = [e for e in reply.get("Errors", []) if e.get("Code") != "NoSuchKey"]
+            if errors:
+                first = errors[0]
+                raise StorageError(  # the code, not the server's free-text message
+                    f"S3 delete of {len(errors)} object(s) failed, e.g. "
+                    f"s3://{self.bucket}/{first.get('Key')}: {first.get('Code')}"
+                )
 
     # --- publishing a partition (see docs/s3.md)
 
@@ -696,7 +609,7 @@ class S3Storage(Storage):
         # `newsflow cleanup` (readers of the manifest never see it).
         keep = {*published, MANIFEST_NAME}
         try:
-            self.delete(e.key for e in self.list(partition) if name_of(e.key) not in keep)
+            self.delete(e.key for e in self.list(partition) if e.name not in keep)
             if not published:  # an empty date: no partition, as on local disk
                 self.delete([manifest_key])
         except StorageError as err:
@@ -706,11 +619,10 @@ class S3Storage(Storage):
     def _replace_manifest(
         self, key: str, manifest: dict[str, Any], old_etag: str | None, run_id: str
     ) -> None:
-        try:
-            if old_etag:
-                self.put(key, json_bytes(manifest), if_match=old_etag)
-            else:
-                self.put(key, json_bytes(manifest), if_none_match="*")
+        try:  # replace the manifest read, or create one where there was none
+            self.put(
+                key, json_bytes(manifest), IfMatch=old_etag, IfNoneMatch=None if old_etag else "*"
+            )
         except PreconditionFailed:
             # A retried PUT whose first attempt did land sees its own manifest; anything else
             # means another run committed while we held the lock (ours was taken over).
@@ -728,9 +640,7 @@ class S3Storage(Storage):
             manifest = self.read_json(f"{partition}/{MANIFEST_NAME}") or {}
             keep = {*manifest.get("files", []), MANIFEST_NAME}
             orphans = [
-                e.key
-                for e in self.list(partition)
-                if name_of(e.key) not in keep and e.mtime < cutoff
+                e.key for e in self.list(partition) if e.name not in keep and e.mtime < cutoff
             ]
             if not dry_run:
                 self.delete(orphans)

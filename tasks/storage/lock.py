@@ -84,7 +84,7 @@ class LeaseLock:
     def _keep(self) -> None:
         while not self._stop.wait(self.lease / 3):
             try:
-                self.etag = self.store.put(self.key, self._body(), if_match=self.etag)
+                self.etag = self.store.put(self.key, self._body(), IfMatch=self.etag)
             except Exception as err:  # noqa: BLE001 - logged; the holder's work goes on
                 log.warning(
                     "could not renew %s: %s", self.store.uri_of(self.key), safe_error_text(err)
@@ -93,13 +93,12 @@ class LeaseLock:
                     return  # taken over (or gone): renewing would fail forever
 
     def _acquire(self) -> None:
-        lease = self.lease
-        deadline = time.monotonic() + lease + 60
+        deadline = time.monotonic() + self.lease + 60
         pause = 0.05
         while True:
             body = self._body()
             try:
-                self.etag = self.store.put(self.key, body, if_none_match="*")
+                self.etag = self.store.put(self.key, body, IfNoneMatch="*")
                 return
             except PreconditionFailed:
                 pass
@@ -111,20 +110,18 @@ class LeaseLock:
                 return
             if holder is None or _lock_is_dead(holder):
                 try:
-                    self.etag = self.store.put(self.key, body, if_match=etag)
+                    self.etag = self.store.put(self.key, body, IfMatch=etag)
                     return
                 except PreconditionFailed:
                     continue
+            held = (
+                f"{self.store.uri_of(self.key)} is held by {holder.get('owner')} "
+                f"(pid {holder.get('pid')} on {holder.get('host')})"
+            )
             if not self.wait:
-                raise LockHeld(
-                    f"{self.store.uri_of(self.key)} is held by {holder.get('owner')} "
-                    f"(pid {holder.get('pid')} on {holder.get('host')})"
-                )
+                raise LockHeld(held)
             if time.monotonic() > deadline:
-                raise StorageError(
-                    f"{self.store.uri_of(self.key)} is held by {holder.get('owner')} "
-                    f"(pid {holder.get('pid')} on {holder.get('host')}); gave up waiting"
-                )
+                raise StorageError(f"{held}; gave up waiting")
             time.sleep(pause * (0.5 + random.random()))
             pause = min(pause * 2, 2.0)
 

@@ -78,12 +78,17 @@ def make_s3_client(options: S3Options) -> Any:
     )
 
 
-def aws_credentials(options: S3Options) -> Any:
-    """Frozen credentials from the AWS chain (for pyarrow/DuckDB/polars readers), or None."""
+def aws_credentials(options: S3Options, names: tuple[str, str, str]) -> dict[str, str]:
+    """The AWS chain's access key, secret key and session token (those set) under the `names`
+    a reader library (pyarrow, DuckDB, polars) wants; {} without credentials."""
     import boto3
 
     creds = boto3.session.Session(profile_name=options.profile).get_credentials()
-    return creds.get_frozen_credentials() if creds else None
+    if creds is None:
+        return {}
+    frozen = creds.get_frozen_credentials()
+    values = (frozen.access_key, frozen.secret_key, frozen.token)
+    return {name: value for name, value in zip(names, values, strict=True) if value}
 
 
 def _region(options: S3Options) -> str:
@@ -104,20 +109,14 @@ def arrow_s3_filesystem(options: S3Options) -> pafs.S3FileSystem:
     import pyarrow.fs as pafs
 
     options = options.resolved()
-    kwargs: dict[str, Any] = {"region": _region(options)}
+    retries = pafs.AwsStandardS3RetryStrategy(max_attempts=options.max_attempts or 8)
+    virtual = options.addressing_style == "virtual"
+    kwargs: dict[str, Any] = {"force_virtual_addressing": virtual, "retry_strategy": retries}
     endpoint = _endpoint_host(options)
     if endpoint is not None:
         kwargs["endpoint_override"], kwargs["scheme"] = endpoint
-    creds = aws_credentials(options)
-    if creds is not None:
-        kwargs.update(
-            access_key=creds.access_key, secret_key=creds.secret_key, session_token=creds.token
-        )
-    kwargs["force_virtual_addressing"] = options.addressing_style == "virtual"
-    kwargs["retry_strategy"] = pafs.AwsStandardS3RetryStrategy(
-        max_attempts=options.max_attempts or 8
-    )
-    return pafs.S3FileSystem(**kwargs)
+    kwargs |= aws_credentials(options, ("access_key", "secret_key", "session_token"))
+    return pafs.S3FileSystem(region=_region(options), **kwargs)
 
 
 def duckdb_secret_sql(s3: S3Options | None = None, name: str = "newsflow") -> str:
@@ -126,12 +125,8 @@ def duckdb_secret_sql(s3: S3Options | None = None, name: str = "newsflow") -> st
     Holds the secret: run it, never log or store it.
     """
     options = (s3 or S3Options()).resolved()
-    creds = aws_credentials(options)
     fields = {"TYPE": "s3", "REGION": _region(options)}
-    if creds is not None:
-        fields |= {"KEY_ID": creds.access_key, "SECRET": creds.secret_key}
-        if creds.token:
-            fields["SESSION_TOKEN"] = creds.token
+    fields |= aws_credentials(options, ("KEY_ID", "SECRET", "SESSION_TOKEN"))
     endpoint = _endpoint_host(options)
     if endpoint is not None:
         fields["ENDPOINT"] = endpoint[0]
@@ -147,12 +142,8 @@ def duckdb_secret_sql(s3: S3Options | None = None, name: str = "newsflow") -> st
 def polars_storage_options(s3: S3Options | None = None) -> dict[str, str]:
     """`storage_options` for polars' scan_parquet/read_parquet on S3 (holds the secret)."""
     options = (s3 or S3Options()).resolved()
-    creds = aws_credentials(options)
-    result = {"aws_region": _region(options)}
-    if creds is not None:
-        result |= {"aws_access_key_id": creds.access_key, "aws_secret_access_key": creds.secret_key}
-        if creds.token:
-            result["aws_session_token"] = creds.token
+    names = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+    result = {"aws_region": _region(options), **aws_credentials(options, names)}
     if options.endpoint_url:
         result["aws_endpoint_url"] = options.endpoint_url
         result["aws_allow_http"] = str(options.endpoint_url.startswith("http://")).lower()

@@ -21,13 +21,6 @@ RESUMABLE_READ_ATTEMPTS = 6
 _SKIP_BY_READING = 4 << 20  # a forward seek up to this far reads on instead of a new GET
 
 
-def read_body(reply: Any) -> bytes:
-    try:
-        return reply["Body"].read()
-    finally:
-        reply["Body"].close()
-
-
 class S3Reader(io.RawIOBase):
     """Streams one object; a body that breaks off is resumed with a ranged GET (If-Match)."""
 
@@ -66,9 +59,7 @@ class S3Reader(io.RawIOBase):
                 if not self.readinto(view):
                     break
         elif target != self.pos:
-            if self.body is not None:
-                best_effort(self.body.close)
-                self.body = None
+            self._drop_body()
             self.pos = target
         return self.pos
 
@@ -87,9 +78,7 @@ class S3Reader(io.RawIOBase):
                 self.pos += len(chunk)
                 return len(chunk)
             except BROKEN_READ as err:
-                if self.body is not None:
-                    best_effort(self.body.close)
-                    self.body = None
+                self._drop_body()
                 if attempt == RESUMABLE_READ_ATTEMPTS - 1:
                     raise StorageError(
                         f"S3 read of {self.store.uri_of(self.key)} broke off at byte "
@@ -98,8 +87,11 @@ class S3Reader(io.RawIOBase):
                 time.sleep(min(0.1 * 2**attempt, 5.0) * (0.5 + random.random()))
         return 0  # not reached
 
-    def close(self) -> None:
+    def _drop_body(self) -> None:
         if self.body is not None:
             best_effort(self.body.close)
             self.body = None
+
+    def close(self) -> None:
+        self._drop_body()
         super().close()

@@ -27,20 +27,17 @@ def publish_directory(new: Path, target: Path) -> None:
             os.rename(new, target)
             fsync_dir(target.parent)
         return
-    if not has_files:
-        graveyard = new.with_name(new.name + ".old")
-        os.rename(target, graveyard)
-        shutil.rmtree(graveyard, ignore_errors=True)
-        return
-    if _exchange(new, target):
+    if has_files and _exchange(new, target):
         fsync_dir(target.parent)
         shutil.rmtree(new, ignore_errors=True)  # `new` now holds the previous generation
         return
-    # No RENAME_EXCHANGE (not Linux, or a filesystem without it): two renames, with a short
-    # window in which the date has no partition; never a mix of old and new files.
+    # An empty `new` just removes the partition. Without RENAME_EXCHANGE (not Linux, or a
+    # filesystem without it): two renames, with a short window in which the date has no
+    # partition; never a mix of old and new files.
     graveyard = new.with_name(new.name + ".old")
     os.rename(target, graveyard)
-    os.rename(new, target)
+    if has_files:
+        os.rename(new, target)
     shutil.rmtree(graveyard, ignore_errors=True)
 
 

@@ -8,14 +8,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 def safe_endpoint(url: str | None) -> str | None:
     """The endpoint for messages: user info (a secret some people put in URLs) removed."""
-    if not url:
+    parts = urlsplit(url or "")
+    if "@" not in parts.netloc:
         return url
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        host = parts.hostname or ""
-        netloc = f"{host}:{parts.port}" if parts.port else host
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]))
 
 
 def is_s3_uri(location: object) -> bool:

@@ -33,10 +33,10 @@ from sites import (
 )
 from warcio.archiveiterator import ArchiveIterator as WarcioIterator
 
-from schemas import PARTITIONING
+from schemas import PARTITIONING, partition_name
 from tasks.collect.crawler import CollectConfig, Sources, load_config, run_collect
 from tasks.collect.fetch import FetchSettings
-from tasks.collect.rawzone import RawZone, SeenIndex, partition_key, read_log
+from tasks.collect.rawzone import RawZone, SeenIndex, read_log
 from tasks.ingest.listing import list_inputs
 from tasks.storage.fs import open_storage
 
@@ -209,7 +209,7 @@ def committed_warcs(location: str | Path, day: date = DAY, s3=None) -> list[str]
     store = open_storage(str(location), s3)
     return [
         e.key
-        for e in store.list(partition_key(day))
+        for e in store.list(partition_name(day))
         if e.key.endswith(".warc.gz") and "/_" not in e.key
     ]
 

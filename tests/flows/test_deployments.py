@@ -20,7 +20,7 @@ from conftest import DEMO_RAW
 
 from flows.deployments import PREFECT_YAML, load_deployments, runner_deployments
 from flows.local_server import local_prefect_server, stop_process_group
-from tasks.collect.rawzone import partition_dir
+from schemas import partition_name
 
 BIN = Path(sys.executable).parent
 DAYS = [date(2025, 3, 17), date(2025, 3, 18), date(2025, 3, 19)]
@@ -147,7 +147,7 @@ def test_served_backfill_triggered_through_the_api_is_idempotent(prefect_server,
     api, env = prefect_server
     raw, out = tmp_path / "raw", tmp_path / "out"
     for day in DAYS:
-        shutil.copytree(DEMO_RAW, partition_dir(raw, day))
+        shutil.copytree(DEMO_RAW, raw / partition_name(day))
     log = tmp_path / "serve.log"
     with open(log, "wb") as log_file:
         serve = subprocess.Popen(

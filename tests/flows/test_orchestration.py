@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import DEMO_RAW, SAMPLE_TXT
 
-from tasks.collect.rawzone import partition_dir
+from schemas import partition_name
 from tasks.process.backfill_plan import date_range, plan_dates
 
 DAYS = [date(2025, 3, 17), date(2025, 3, 18), date(2025, 3, 19)]
@@ -19,7 +19,7 @@ DAYS = [date(2025, 3, 17), date(2025, 3, 18), date(2025, 3, 19)]
 
 def make_raw_zone(root: Path, days: list[date]) -> Path:
     for day in days:
-        shutil.copytree(DEMO_RAW, partition_dir(root, day))
+        shutil.copytree(DEMO_RAW, root / partition_name(day))
     return root
 
 
@@ -108,7 +108,7 @@ def test_backfill_runs_each_date_skips_committed_ones_and_retries_only_failures(
     ids = {day: article_ids(out, day) for day in (DAYS[0], DAYS[2])}
     assert all(len(v) == 13 for v in ids.values())
 
-    shutil.copytree(DEMO_RAW, partition_dir(raw, DAYS[1]))  # the missing date arrives
+    shutil.copytree(DEMO_RAW, raw / partition_name(DAYS[1]))  # the missing date arrives
     rows = backfill(**params)
     assert [r["status"] for r in rows] == ["skipped", "done", "skipped"]
     assert {day: article_ids(out, day) for day in (DAYS[0], DAYS[2])} == ids

@@ -18,9 +18,10 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from tasks.ingest.common import SUPPORTED_SUFFIXES
 from tasks.ingest.decode import DecodeError, decode_bytes
 from tasks.ingest.listing import list_inputs
-from tasks.ingest.load import SUPPORTED_SUFFIXES, iter_all, iter_records
+from tasks.ingest.load import iter_records
 from tasks.records import Failure, RawRecord
 
 HTML = b"<html><head><title>T</title></head><body><p>Caf\xc3\xa9 society.</p></body></html>"
@@ -212,7 +213,8 @@ def test_unreadable_inputs_are_io_errors(tmp_path: Path) -> None:
     vanished.unlink()
     (tmp_path / "folder.warc").mkdir()
 
-    items = list(iter_all([*listed, tmp_path / "folder.warc", tmp_path / "gone.jsonl.gz"]))
+    paths = [*listed, tmp_path / "folder.warc", tmp_path / "gone.jsonl.gz"]
+    items = [item for path in paths for item in iter_records(path)]
 
     assert failure_types(items) == ["io_error", "io_error", "io_error"]
     assert all(item.error_message for item in items)
@@ -702,14 +704,14 @@ def test_warc_body_over_the_limit(tmp_path: Path) -> None:
     assert [getattr(item, "error_type", "ok") for item in items] == ["too_large", "too_large", "ok"]
 
 
-def test_iter_all_chains_files_in_order_and_totals_counters(tmp_path: Path) -> None:
+def test_one_counter_totals_several_files(tmp_path: Path) -> None:
     warc = tmp_path / "a.warc.gz"
     write_test_warc(warc, gz=True)
     page = tmp_path / "b.html"
     page.write_bytes(HTML)
     counters: Counter[str] = Counter()
 
-    items = list(iter_all([warc, page, warc], counters=counters))
+    items = [item for path in (warc, page, warc) for item in iter_records(path, counters=counters)]
 
     assert len(items) == 2 * len(EXPECTED_WARC) + 1
     assert items[len(EXPECTED_WARC)].source_uri == str(page)

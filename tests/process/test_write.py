@@ -20,11 +20,15 @@ from tasks.process.write import (
     AccountingError,
     articles_table,
     commit_partitions,
-    read_manifest,
     remove_stale_staging,
     write_staged_batch,
 )
+from tasks.storage.fs import MANIFEST_NAME, open_storage
 from tasks.storage.swap import publish_directory
+
+
+def read_manifest(partition: Path) -> dict | None:
+    return open_storage(partition).read_json(MANIFEST_NAME)
 
 
 def partition_ids(out: Path) -> list[str]:

@@ -35,7 +35,7 @@ from tasks.process.write import (
     write_staged_batch,
 )
 from tasks.storage.errors import StorageError
-from tasks.storage.fs import MANIFEST_NAME, open_storage
+from tasks.storage.fs import MANIFEST_NAME, json_bytes, open_storage
 from tasks.storage.options import S3Options
 
 HTML = "text/html"
@@ -168,6 +168,19 @@ def test_transient_faults_are_retried_and_the_run_succeeds(s3) -> None:
     assert record["counts"]["articles"] == 13
     assert s3.plain_read("articles", DAY).num_rows == 13
     assert s3.committed("articles", DAY).num_rows == 13
+
+
+def test_a_manifest_read_that_breaks_off_resumes_pinned_to_its_etag(s3) -> None:
+    store = open_storage(s3.location, s3.options)
+    key = f"articles/crawl_date={DAY}/{MANIFEST_NAME}"
+    manifest = {"run_id": "r1", "files": [f"part-{n:05d}.parquet" for n in range(500)]}
+    etag = store.put(key, json_bytes(manifest))
+    s3.proxy.reset()
+    s3.proxy.add(Fault("truncate", op="get", path_contains=MANIFEST_NAME))
+
+    assert store.read_json_etag(key) == (manifest, etag)
+    assert s3.proxy.faults[0].fired == 1
+    assert s3.proxy.counts["get"] == 2  # the broken GET, then one ranged GET (If-Match)
 
 
 @pytest.mark.parametrize(

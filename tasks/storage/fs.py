@@ -288,12 +288,17 @@ class LocalStorage(Storage):
         return self.root / key if key else self.root
 
     def list(self, prefix: str = "") -> Entries:
+        # the store's own files, which it may delete: a symlinked folder is not entered, so
+        # that no delete reaches through it to files outside the root
         try:
-            return self.walk(prefix, lambda key: False)
+            return self._files(prefix, lambda key: False, follow_links=False)
         except FileNotFoundError:
             return []
 
     def walk(self, prefix: str, skip: Callable[[str], bool]) -> Entries:
+        return self._files(prefix, skip, follow_links=True)
+
+    def _files(self, prefix: str, skip: Callable[[str], bool], follow_links: bool) -> Entries:
         base = self.local_path(prefix)
         if not base.is_dir():
             one = self.stat(prefix)
@@ -322,9 +327,9 @@ class LocalStorage(Storage):
         root = base.stat()  # a link back to the root is a loop too
         seen = {(root.st_dev, root.st_ino)}
         found = []
-        # os.walk, not pyarrow's selector: symlinked folders are followed, and a folder
-        # reached twice (a loop, two links to one folder) is walked once
-        for folder, dirnames, filenames in os.walk(base, onerror=fail, followlinks=True):
+        # os.walk, not pyarrow's selector: symlinked folders are followed (inputs), and a
+        # folder reached twice (a loop, two links to one folder) is walked once
+        for folder, dirnames, filenames in os.walk(base, onerror=fail, followlinks=follow_links):
             # sorted, so the first name of a folder is the same every run
             dirnames[:] = [name for name in sorted(dirnames) if taken(folder, name)]
             for key in filter(None, (taken(folder, name) for name in sorted(filenames))):

@@ -61,3 +61,24 @@ def test_inputs_list_alike_with_identity_and_pinned_reads(backend) -> None:
             stream.read()
     with pytest.raises(FileNotFoundError):
         list_inputs(store.uri_of("missing"), backend.options)
+
+
+def test_a_symlinked_folder_in_the_store_is_never_listed_or_deleted_through(tmp_path) -> None:
+    from tasks.storage.fs import open_storage
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.parquet").write_bytes(b"not the store's")
+    root = tmp_path / "out"
+    store = open_storage(str(root))
+    store.write_bytes("_staging/run/own.parquet", b"staged")
+    (root / "_staging" / "run" / "linked").symlink_to(outside, target_is_directory=True)
+
+    assert [e.key for e in store.list("_staging")] == ["_staging/run/own.parquet"]
+    # inputs still follow links: a raw folder may be a farm of links to the crawl's disks
+    walked = [e.key for e in store.walk("_staging", lambda key: False)]
+    assert walked == ["_staging/run/linked/keep.parquet", "_staging/run/own.parquet"]
+    store.delete(e.key for e in store.list("_staging"))
+    store.delete_prefix("_staging")
+    assert (outside / "keep.parquet").read_bytes() == b"not the store's"
+    assert not (root / "_staging" / "run" / "own.parquet").exists()

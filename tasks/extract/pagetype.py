@@ -19,13 +19,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import numpy as np
 from lxml import etree
 from lxml.html import HtmlElement
 
-from tasks.extract.blocks import repeated_siblings
 from tasks.extract.treemodel import TreeModel, packaged_model
 
 PAGE_TYPES = ("article", "listing", "collection", "forum", "product", "documentation", "service")
@@ -66,7 +65,22 @@ _URL_WORDS = {
     "html": r"\.s?html?$",
     "digits_id": r"\d{5,}",
 }
+# added in router v2 (issue 13, weak types): service and legal paths, index-like endings
+_URL_WORDS_2 = {
+    "legal": r"/(privacy|terms|legal|cookies?|log-?in|sign-?in|register|sign-?up|careers?|jobs"
+    r"|faq|support|help|team|company|partners?)",
+    "index": r"(/index\.\w+$|/home/?$|/all/?$|/latest/?$|/archives?/?$|/news/?$|/blog/?$)",
+}
+# words of the host name: docs.x.org, community.x.com, shop.x.com, news.x.com
+_HOST_WORDS = {
+    "docs": r"(^|[.-])(docs?|developers?|dev|api|learn|help|support|kb|wiki|manual|guides?)[.-]",
+    "forum": r"(^|[.-])(forums?|community|discuss|answers|boards?|talk|bbs)[.-]",
+    "shop": r"(^|[.-])(shop|store|buy)[.-]",
+    "news": r"(^|[.-])(news|blogs?|press|magazine|times|post|daily)[.-]",
+}
 _URL_PATTERNS = {name: re.compile(pattern) for name, pattern in _URL_WORDS.items()}
+_URL_PATTERNS_2 = {name: re.compile(pattern) for name, pattern in _URL_WORDS_2.items()}
+_HOST_PATTERNS = {name: re.compile(pattern) for name, pattern in _HOST_WORDS.items()}
 # Cue phrases, counted with str.count on the lower-cased text (C speed: a regex alternation
 # over a whole page's text cost more than the rest of the router together)
 _CURRENCIES = ("$", "€", "£", "¥")
@@ -83,6 +97,41 @@ _CUES = {
                 "free consultation", "our team", "our services", "get started", "request a"),
     "code": ("parameters", "returns", "example", "install", "npm ", "pip ", "import ",
              "function", "syntax", "version"),
+}  # fmt: skip
+# added in router v2: documentation furniture, a service page's account and legal links,
+# a listing's post furniture, dates (a listing repeats them per item)
+_CUES_2 = {
+    "docs_nav": ("on this page", "edit this page", "table of contents", "was this page helpful",
+                 "next steps", "prerequisites", "see also", "deprecated", "previous", "next"),
+    "account": ("privacy policy", "terms of", "sign in", "log in", "sign up", "free trial",
+                "pricing", "testimonial", "faq", "schedule a"),
+    "listing": ("posted in", "filed under", "comments", "older", "newer", "page 1", "page 2",
+                "tags:", "categories"),
+    "dates": ("january", "february", "march", "april", "may ", "june", "july", "august",
+              "september", "october", "november", "december", " ago"),
+}  # fmt: skip
+# words of <title> and the first <h1>: a listing is named by its section, a service page by
+# what it offers, a document by its product's docs
+_TITLE_WORDS = {
+    "listing": ("archive", "category", "categories", "tag", "tags", "page", "latest", "all posts",
+                "posts", "news", "blog", "articles", "stories", "results", "jobs"),
+    "docs": ("documentation", "docs", "api", "reference", "guide", "tutorial", "manual",
+             "getting started", "how to", "install", "introduction"),
+    "service": ("contact", "about", "pricing", "services", "solutions", "privacy", "terms",
+                "login", "log in", "sign in", "home", "careers", "plans", "agency", "company"),
+    "forum": ("forum", "thread", "question", "reply", "discussion", "community", "topic",
+              "board"),
+    "product": ("buy", "shop", "price", "sale", "store", "$", "€", "£"),
+}  # fmt: skip
+# <meta name="generator">: the software that made the site often says what the page is
+_GENERATORS = {
+    "docs": ("sphinx", "docusaurus", "mkdocs", "gitbook", "vuepress", "docfx", "mintlify",
+             "nextra", "starlight", "antora", "doxygen", "jsdoc", "readme", "hugo"),
+    "blog": ("wordpress", "ghost", "blogger", "substack", "jekyll", "medium", "typepad"),
+    "shop": ("shopify", "woocommerce", "magento", "prestashop", "bigcommerce", "opencart"),
+    "forum": ("discourse", "vbulletin", "phpbb", "xenforo", "invision", "smf", "mybb",
+              "flarum", "nodebb"),
+    "site": ("wix", "squarespace", "webflow", "elementor", "drupal", "joomla", "framer"),
 }  # fmt: skip
 
 
@@ -116,8 +165,8 @@ def _seed_style(seed: str, lines: list[str]) -> list[float]:
     ]
 
 
-def _cue_counts(lowered: str) -> list[float]:
-    return [float(sum(lowered.count(p) for p in phrases)) for phrases in _CUES.values()]
+def _cue_counts(lowered: str, cues: dict[str, tuple[str, ...]] = _CUES) -> list[float]:
+    return [float(sum(lowered.count(p) for p in phrases)) for phrases in cues.values()]
 
 
 # class-name words counted over the whole page (one C-level XPath for every @class value):
@@ -127,6 +176,15 @@ _CLASS_WORDS = (
     "post", "message", "thread", "user", "avatar", "pagination", "pager", "filter", "sidebar",
     "toc", "doc", "article", "byline", "author", "share", "related", "breadcrumb", "hero",
     "cta", "testimonial", "faq", "feature", "rating", "review", "vote", "quote", "signature",
+)  # fmt: skip
+# added in router v2: documentation themes and code highlighting, navigation, a service
+# page's widgets, a listing's entry furniture
+_CLASS_WORDS_2 = (
+    "docs", "highlight", "hljs", "language", "admonition", "sphinx", "menu", "nav", "navbar",
+    "pricing", "plan", "contact", "login", "btn", "entry", "meta", "date", "tag", "tags",
+    "category", "excerpt", "summary", "archive", "widget", "list", "feed", "story",
+    "headline", "thumbnail", "thumb", "media", "slider", "carousel", "logo", "social",
+    "newsletter", "subscribe", "gallery", "topic", "forum",
 )  # fmt: skip
 _CLASS_TOKEN = re.compile(r"[a-z]+")
 
@@ -148,6 +206,23 @@ ROUTER_FEATURES = (
     + [f"seed_rate_{v}" for v in _VOICES]
     + ["seed_words", "seed_prose_lines", "seed_code_chars"]
 )  # fmt: skip
+# router v2 (issue 13): appended, so a model can be trained without them (columns zeroed)
+ROUTER_FEATURES_2 = (
+    [f"url_{w}" for w in _URL_WORDS_2]
+    + [f"host_{w}" for w in _HOST_WORDS]
+    + [f"title_{w}" for w in _TITLE_WORDS]
+    + [f"h1_{w}" for w in _TITLE_WORDS]
+    + [f"generator_{g}" for g in _GENERATORS]
+    + ["title_words", "title_separators", "h1_words", "rel_next", "paged_links",
+       "headline_links", "contact_links", "nav_links", "p_max", "rep_text_share",
+       "rep_linked_items", "rep_item_chars", "headings_per_long_p", "linked_heading_share",
+       "headline_links_per_long_p"]
+    + [f"class_{w}" for w in _CLASS_WORDS_2]
+    + [f"cue_{c}" for c in _CUES_2]
+    + [f"seed_cue_{c}" for c in _CUES_2]
+)  # fmt: skip
+ROUTER_FEATURES_1 = ROUTER_FEATURES
+ROUTER_FEATURES = ROUTER_FEATURES_1 + ROUTER_FEATURES_2
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +263,17 @@ _NOT_TEXT = ("script", "style", "noscript", "template", "textarea", "select")
 _NAMES = etree.XPath("//@class|//@itemtype", smart_strings=False)  # itemtype: a URL
 _LINK_TEXT = etree.XPath("//a//text()", smart_strings=False)
 _LINKS = etree.XPath("count(//a)")
+_REL_NEXT = etree.XPath(
+    "count(//link[contains(@rel,'next') or contains(@rel,'prev')]"
+    "|//a[contains(@rel,'next') or contains(@rel,'prev')])"
+)
+_PAGED_LINKS = etree.XPath("count(//a[contains(@href,'page=') or contains(@href,'/page/')])")
+# a link whose text is a headline (an item card's title), not a menu word
+_HEADLINE_LINKS = etree.XPath("count(//a[string-length(normalize-space(.)) > 35])")
+_CONTACT_LINKS = etree.XPath(
+    "count(//a[starts-with(@href,'tel:') or starts-with(@href,'mailto:')])"
+)
+_NAV_LINKS = etree.XPath("count(//nav//a|//aside//a)")
 
 
 @dataclass(slots=True)
@@ -195,6 +281,7 @@ class _Scan:
     tags: dict[str, int]
     p_chars: int
     long_p: int
+    p_max: int
     linked_headings: int
     articles_headed: int
 
@@ -202,7 +289,7 @@ class _Scan:
 def _scan(root: HtmlElement) -> _Scan:
     """Counts of the few tags the router reads, in one pass that stops only on them."""
     tags: dict[str, int] = {}
-    p_chars = long_p = linked = headed = 0
+    p_chars = long_p = p_max = linked = headed = 0
     for element in root.iter(*_COUNTED):
         tag = element.tag
         tags[tag] = tags.get(tag, 0) + 1
@@ -210,11 +297,74 @@ def _scan(root: HtmlElement) -> _Scan:
             n = _solid(element.text_content())
             p_chars += n
             long_p += n > 200
+            p_max = max(p_max, n)
         elif tag in ("h2", "h3", "h4"):
             linked += element.find(".//a") is not None
         elif tag == "article":
             headed += any(True for _ in element.iter("h2", "h3", "h4"))
-    return _Scan(tags, p_chars, long_p, linked, headed)
+    return _Scan(tags, p_chars, long_p, p_max, linked, headed)
+
+
+@dataclass(slots=True)
+class _Repeats:
+    largest: int  # most same-shape siblings under one parent
+    groups: int  # parents with >= 4 same-shape children
+    text_share: float  # of the page's text, in the wordiest group of linked items
+    linked_items: int  # that group's items holding a link
+    item_chars: float  # that group's characters per item
+
+
+_CONTAINERS = ("ul", "ol", "div", "section", "tbody", "main")
+
+
+def _repeats(root: HtmlElement, text_chars: int) -> _Repeats:
+    """Repeated sibling structures: item cards of a listing or a grid (many siblings of one
+    tag + class, each holding a link and a short text), a forum's posts, a table's rows.
+    Their text is measured only for groups of >= 4 items (a page has a few dozen)."""
+    largest = groups = 0
+    best_chars = best_linked = best_items = 0
+    for element in root.iter(*_CONTAINERS):
+        if len(element) < 4:
+            continue
+        shapes = Counter(
+            (child.tag, child.get("class") or "")
+            for child in element
+            if isinstance(child.tag, str) and len(child)
+        )
+        if not shapes:
+            continue
+        shape, top = shapes.most_common(1)[0]
+        if top < 4:
+            continue
+        groups += 1
+        largest = max(largest, top)
+        items = [c for c in element if (c.tag, c.get("class") or "") == shape and len(c)]
+        linked = sum(1 for item in items if item.find(".//a") is not None)
+        if linked * 2 < len(items):
+            continue  # not item cards: a menu of plain blocks, a post's paragraphs
+        chars = sum(_solid(item.text_content()) for item in items)
+        if chars > best_chars:
+            best_chars, best_linked, best_items = chars, linked, len(items)
+    return _Repeats(
+        largest,
+        groups,
+        min(1.0, best_chars / text_chars),
+        best_linked,
+        best_chars / max(1, best_items),
+    )
+
+
+# whole words only (a title is short: a regex costs nothing here, and "tag" must not match
+# "vintage")
+_TITLE_PATTERNS = {
+    name: re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)")
+    for name, words in _TITLE_WORDS.items()
+}
+
+
+def _title_words(text: str) -> list[float]:
+    lowered = text.lower()
+    return [float(len(p.findall(lowered))) for p in _TITLE_PATTERNS.values()]
 
 
 def _solid(text: str) -> int:
@@ -275,7 +425,7 @@ def router_features(root: HtmlElement, url: str | None, seed_text: str | None) -
     seed = seed_text or ""
     lines = [line for line in seed.split("\n") if line.strip()]
     line_words = [len(line.split()) for line in lines]
-    largest, groups = repeated_siblings(root)
+    repeats = _repeats(root, text_chars)
     tags = scan.tags
     row += [
         float(text_chars),
@@ -288,8 +438,8 @@ def router_features(root: HtmlElement, url: str | None, seed_text: str | None) -
         float(len(lines)),
         sum(1 for n in line_words if n < 8) / max(1, len(lines)),
         sum(line_words) / max(1, len(lines)),
-        float(largest),
-        float(groups),
+        float(repeats.largest),
+        float(repeats.groups),
         float(tags.get("article", 0)),
         float(scan.articles_headed),
         float(tags.get("form", 0)),
@@ -311,9 +461,64 @@ def router_features(root: HtmlElement, url: str | None, seed_text: str | None) -
         for word in set(_CLASS_TOKEN.findall(value.lower())):
             words[word] += n
     row += [float(words.get(word, 0)) for word in _CLASS_WORDS]
-    row += _cue_counts(text.lower())
-    row += _cue_counts(seed.lower())
+    lowered, seed_lowered = text.lower(), seed.lower()
+    row += _cue_counts(lowered)
+    row += _cue_counts(seed_lowered)
     row += _seed_style(seed, lines)
+    row += _features_2(root, parts, meta, scan, repeats, words, lowered, seed_lowered)
+    return row
+
+
+def _first_text(root: HtmlElement, tag: str) -> str:
+    element = next(root.iter(tag), None)
+    return " ".join(element.text_content().split()) if element is not None else ""
+
+
+def _features_2(
+    root: HtmlElement,
+    parts: SplitResult,
+    meta: dict[str, str],
+    scan: _Scan,
+    repeats: _Repeats,
+    class_words: Counter[str],
+    lowered: str,
+    seed_lowered: str,
+) -> list[float]:
+    """The columns of ROUTER_FEATURES_2 (lowered: the page's and the seed's text, lower-cased)."""
+    full = (parts.path + ("?" + parts.query if parts.query else "")).lower()
+    host = parts.netloc.lower().split(":")[0]
+    row = [1.0 if p.search(full) else 0.0 for p in _URL_PATTERNS_2.values()]
+    row += [1.0 if p.search(host) else 0.0 for p in _HOST_PATTERNS.values()]
+    title = _first_text(root, "title")
+    h1 = _first_text(root, "h1")
+    row += _title_words(title)
+    row += _title_words(h1)
+    generator = meta.get("generator", "")
+    row += [1.0 if any(g in generator for g in group) else 0.0 for group in _GENERATORS.values()]
+    tags = scan.tags
+    long_p = scan.long_p + 1
+    headings = tags.get("h2", 0) + tags.get("h3", 0)
+    headline_links = _HEADLINE_LINKS(root)
+    row += [
+        float(len(title.split())),
+        float(sum(title.count(s) for s in (" | ", " - ", " – ", " — ", ": ", " · "))),
+        float(len(h1.split())),
+        _REL_NEXT(root),
+        _PAGED_LINKS(root),
+        headline_links,
+        _CONTACT_LINKS(root),
+        _NAV_LINKS(root),
+        float(scan.p_max),
+        repeats.text_share,
+        float(repeats.linked_items),
+        repeats.item_chars,
+        headings / long_p,
+        scan.linked_headings / max(1, headings),
+        headline_links / long_p,
+    ]
+    row += [float(class_words.get(word, 0)) for word in _CLASS_WORDS_2]
+    row += _cue_counts(lowered, _CUES_2)
+    row += _cue_counts(seed_lowered, _CUES_2)
     return row
 
 

@@ -263,17 +263,14 @@ _NOT_TEXT = ("script", "style", "noscript", "template", "textarea", "select")
 _NAMES = etree.XPath("//@class|//@itemtype", smart_strings=False)  # itemtype: a URL
 _LINK_TEXT = etree.XPath("//a//text()", smart_strings=False)
 _LINKS = etree.XPath("count(//a)")
+# each XPath below is one pass over the tree (a union of two paths would be two)
 _REL_NEXT = etree.XPath(
-    "count(//link[contains(@rel,'next') or contains(@rel,'prev')]"
-    "|//a[contains(@rel,'next') or contains(@rel,'prev')])"
+    "count(//*[(self::a or self::link) and (contains(@rel,'next') or contains(@rel,'prev'))])"
 )
-_PAGED_LINKS = etree.XPath("count(//a[contains(@href,'page=') or contains(@href,'/page/')])")
+_HREFS = etree.XPath("//a/@href", smart_strings=False)
 # a link whose text is a headline (an item card's title), not a menu word
 _HEADLINE_LINKS = etree.XPath("count(//a[string-length(normalize-space(.)) > 35])")
-_CONTACT_LINKS = etree.XPath(
-    "count(//a[starts-with(@href,'tel:') or starts-with(@href,'mailto:')])"
-)
-_NAV_LINKS = etree.XPath("count(//nav//a|//aside//a)")
+_NAV_LINKS = etree.XPath("count(//a[ancestor::nav or ancestor::aside])")
 
 
 @dataclass(slots=True)
@@ -282,6 +279,7 @@ class _Scan:
     p_chars: int
     long_p: int
     p_max: int
+    h1_text: str  # the first <h1>'s
     linked_headings: int
     articles_headed: int
 
@@ -290,6 +288,7 @@ def _scan(root: HtmlElement) -> _Scan:
     """Counts of the few tags the router reads, in one pass that stops only on them."""
     tags: dict[str, int] = {}
     p_chars = long_p = p_max = linked = headed = 0
+    h1_text = None
     for element in root.iter(*_COUNTED):
         tag = element.tag
         tags[tag] = tags.get(tag, 0) + 1
@@ -298,11 +297,13 @@ def _scan(root: HtmlElement) -> _Scan:
             p_chars += n
             long_p += n > 200
             p_max = max(p_max, n)
+        elif tag == "h1" and h1_text is None:
+            h1_text = " ".join(element.text_content().split())
         elif tag in ("h2", "h3", "h4"):
             linked += element.find(".//a") is not None
         elif tag == "article":
             headed += any(True for _ in element.iter("h2", "h3", "h4"))
-    return _Scan(tags, p_chars, long_p, p_max, linked, headed)
+    return _Scan(tags, p_chars, long_p, p_max, h1_text or "", linked, headed)
 
 
 @dataclass(slots=True)
@@ -326,25 +327,24 @@ def _repeats(root: HtmlElement, text_chars: int) -> _Repeats:
     for element in root.iter(*_CONTAINERS):
         if len(element) < 4:
             continue
-        shapes = Counter(
-            (child.tag, child.get("class") or "")
-            for child in element
-            if isinstance(child.tag, str) and len(child)
-        )
-        if not shapes:
+        by_shape: dict[tuple[str, str], list[HtmlElement]] = {}
+        for child in element:
+            if isinstance(child.tag, str) and len(child):
+                by_shape.setdefault((child.tag, child.get("class") or ""), []).append(child)
+        if not by_shape:
             continue
-        shape, top = shapes.most_common(1)[0]
+        items = max(by_shape.values(), key=len)  # the first shape of the largest count
+        top = len(items)
         if top < 4:
             continue
         groups += 1
         largest = max(largest, top)
-        items = [c for c in element if (c.tag, c.get("class") or "") == shape and len(c)]
-        linked = sum(1 for item in items if item.find(".//a") is not None)
-        if linked * 2 < len(items):
+        linked = sum(1 for item in items if next(item.iterdescendants("a"), None) is not None)
+        if linked * 2 < top:
             continue  # not item cards: a menu of plain blocks, a post's paragraphs
         chars = sum(_solid(item.text_content()) for item in items)
         if chars > best_chars:
-            best_chars, best_linked, best_items = chars, linked, len(items)
+            best_chars, best_linked, best_items = chars, linked, top
     return _Repeats(
         largest,
         groups,
@@ -469,8 +469,8 @@ def router_features(root: HtmlElement, url: str | None, seed_text: str | None) -
     return row
 
 
-def _first_text(root: HtmlElement, tag: str) -> str:
-    element = next(root.iter(tag), None)
+def _title(root: HtmlElement) -> str:
+    element = next(root.iter("title"), None)  # in <head>: found at once
     return " ".join(element.text_content().split()) if element is not None else ""
 
 
@@ -489,8 +489,8 @@ def _features_2(
     host = parts.netloc.lower().split(":")[0]
     row = [1.0 if p.search(full) else 0.0 for p in _URL_PATTERNS_2.values()]
     row += [1.0 if p.search(host) else 0.0 for p in _HOST_PATTERNS.values()]
-    title = _first_text(root, "title")
-    h1 = _first_text(root, "h1")
+    title = _title(root)
+    h1 = scan.h1_text
     row += _title_words(title)
     row += _title_words(h1)
     generator = meta.get("generator", "")
@@ -499,14 +499,15 @@ def _features_2(
     long_p = scan.long_p + 1
     headings = tags.get("h2", 0) + tags.get("h3", 0)
     headline_links = _HEADLINE_LINKS(root)
+    hrefs = _HREFS(root)
     row += [
         float(len(title.split())),
         float(sum(title.count(s) for s in (" | ", " - ", " – ", " — ", ": ", " · "))),
         float(len(h1.split())),
         _REL_NEXT(root),
-        _PAGED_LINKS(root),
+        float(sum(1 for h in hrefs if "page=" in h or "/page/" in h)),
         headline_links,
-        _CONTACT_LINKS(root),
+        float(sum(1 for h in hrefs if h.startswith(("tel:", "mailto:")))),
         _NAV_LINKS(root),
         float(scan.p_max),
         repeats.text_share,

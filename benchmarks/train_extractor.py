@@ -15,8 +15,9 @@ training part, inner grouped 4-fold out-of-fold probabilities pick one of ROUTER
 out at the threshold that keeps ARTICLE_RECALL of the part's WCXB articles, and give that
 threshold; the outer test fold is scored only once, by the chosen router. The shipped
 router is chosen the same way on all pages. `--router-only` without `--no-write` writes
-the shipped router only. Set OMP_NUM_THREADS=1 on a shared
-machine: scikit-learn's threads fighting for busy cores made a run ~5x slower.
+the shipped router only; `--shipped-router-only` writes it without the OOF report. Set
+OMP_NUM_THREADS=1 on a shared machine: scikit-learn's threads fighting for busy cores made
+a run ~5x slower.
 Everything is deterministic: sorted inputs, fixed seeds, no early stopping.
 
 Out-of-fold results (per-page texts, routing decisions, fold models) are written to
@@ -358,6 +359,11 @@ def main() -> None:
     parser.add_argument(
         "--router-only", action="store_true", help="OOF routing report only (no block model)"
     )
+    parser.add_argument(
+        "--shipped-router-only",
+        action="store_true",
+        help="only choose, train and write the shipped router (no out-of-fold report)",
+    )
     args = parser.parse_args()
 
     pages = all_pages()  # sorted: WCXB by id, then ScrapingHub by id
@@ -372,6 +378,9 @@ def main() -> None:
     x_router = np.stack([router_data[p.page_id] for p in pages])
     y_router = np.asarray([PAGE_TYPES.index(p.page_type) for p in pages])
     calibrate = np.asarray([p.dataset == "wcxb" for p in pages])
+    if args.shipped_router_only:
+        _write_router(x_router, y_router, groups, calibrate)
+        return
 
     OOF.mkdir(parents=True, exist_ok=True)
     texts: dict[str, str] = {}

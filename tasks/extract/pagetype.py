@@ -3,9 +3,13 @@ service. A learned router (`tasks/extract/models/pagetype.json`, trained and eva
 by benchmarks/train_extractor.py) over every signal the page gives: JSON-LD `@type`,
 `og:type`, microdata, date/author metadata, the URL's shape and words, link density,
 repeated item blocks, class names, prices, forms, code, cue phrases, how much of the page
-trafilatura took as its main text and that text's voice (we/you/said/...). Features are
-read from the one parsed tree without a Python walk over every element (XPath, a pass
-over the few counted tags, str.count), so an article pays ~2 ms for its routing.
+trafilatura took as its main text and that text's voice (we/you/said/...). Version 2 (issue
+13: listings, documentation and service pages were the weak types) adds the host's words
+(docs., forum., shop.), `<title>` and `<h1>` words, the site generator, pagination links,
+headline-length / contact / navigation links, the text share of repeated linked item
+cards, and documentation, account and date cues. Features are read from the one parsed
+tree without a Python walk over every element (XPath, a pass over the few counted tags and
+the containers of repeated items, str.count): see docs/architecture.md for the cost.
 
 A page without any URL (a bare file with no canonical link) is taken as an article: the
 model never saw such pages. Otherwise a page is routed out as a non-article only when the

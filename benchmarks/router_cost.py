@@ -85,6 +85,11 @@ def main() -> None:
     for (group, name), values in spent.items():
         label = f"{group}, {name}"
         print(f"{label:32} {statistics.median(values):7.2f} {min(values):7.2f} {max(values):7.2f}")
+    # the same round's two timings saw the same load: their ratio is steadier than either
+    for group in groups:
+        ratios = [b / a for a, b in zip(*(spent[group, r] for r in routers), strict=True)]
+        label = f"{group}, this / {args.against}"
+        print(f"{label:32} {statistics.median(ratios):7.2f} {min(ratios):7.2f} {max(ratios):7.2f}")
 
 
 if __name__ == "__main__":

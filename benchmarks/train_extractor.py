@@ -66,7 +66,9 @@ FOLDS = 5
 SEED = 13
 BLOCK_DEPTH = 6
 ROUTER_DEPTH = 4
-ARTICLE_RECALL = 0.985  # share of training WCXB articles the router threshold keeps
+# share of training WCXB articles the router threshold keeps (0.985 until router v2.1, whose
+# out-of-fold keep rate, 97.98 %, missed the 98 % target: see docs/architecture.md)
+ARTICLE_RECALL = 0.99
 LABEL_COVERAGE = 0.5  # a block is content when half its word trigrams are in the truth
 OOF = CACHE / "oof"
 

@@ -168,6 +168,25 @@ def print_table(rows: list[tuple[str, dict[str, str]]]) -> None:
         print(f"{name:32} " + " ".join(f"{cells[h]:>{widths[h]}}" for h in headers))
 
 
+def print_routed_out(pages: list[BenchPage], results: dict) -> None:
+    """newsflow's routing per true WCXB type: pages routed out of all, and the pages that
+    failed before routing (extract/no_content, counted as "article" in the table)."""
+    cells = []
+    for kind in PAGE_TYPES:
+        mine = [results[p.page_id] for p in pages if p.dataset == "wcxb" and p.page_type == kind]
+        if not mine:
+            continue
+        out = sum(r["page_type"] != "article" for r in mine)
+        failed = sum("failure" in r for r in mine)
+        verb = "kept" if kind == "article" else "out"
+        count = len(mine) - out if kind == "article" else out
+        cells.append(
+            f"{kind} {verb} {count}/{len(mine)}" + (f" ({failed} failed)" if failed else "")
+        )
+    if cells:
+        print("newsflow routing by true type: " + ", ".join(cells))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -192,6 +211,7 @@ def main() -> None:
             cells |= group(pages, results)
         rows.append((name, cells))
     print_table(rows)
+    print_routed_out(pages, runs["newsflow (out-of-fold)"])
     print(f"pages: {sum(p.dataset == 'scrapinghub' for p in pages)} ScrapingHub, "
           f"{sum(p.dataset == 'wcxb' for p in pages)} WCXB dev")  # fmt: skip
 

@@ -13,6 +13,7 @@ import tempfile
 from array import array
 from importlib.metadata import version
 from pathlib import Path
+from zipfile import BadZipFile
 
 import numpy as np
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
@@ -31,8 +32,10 @@ def language_identifier() -> LanguageIdentifier:
     py3langid ships it LZMA-compressed (4.6 MB -> 68 MB); decompressing takes ~1 s of every
     run's start-up. The decompressed arrays are kept in a cache folder, keyed by the
     py3langid version and the model file, and read from there in ~0.1 s. Without a
-    writable cache folder the model loads from the package as before.
+    writable cache folder the model loads from the package as before; a copy that cannot
+    be read (truncated, overwritten) is removed, so the next run writes it again.
     """
+    cached = None
     try:
         cached = _decompressed_model()
         with np.load(cached, allow_pickle=False) as data:
@@ -45,8 +48,10 @@ def language_identifier() -> LanguageIdentifier:
                 norm_probs=True,
                 tk_row=_stdlib_array(data["nextmove_row"]),
             )
-    except (OSError, ValueError, KeyError, lzma.LZMAError) as error:
+    except (OSError, EOFError, ValueError, KeyError, lzma.LZMAError, BadZipFile) as error:
         log.info("language model cache unusable (%s): loading from py3langid", error)
+        if cached is not None:
+            cached.unlink(missing_ok=True)
         return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 

@@ -101,3 +101,23 @@ def test_without_a_writable_cache_the_model_loads_from_the_package(tmp_path, mon
         assert language.language_identifier().classify(GERMAN)[0] == "de"
     finally:
         language.language_identifier.cache_clear()
+
+
+def test_a_broken_cached_copy_falls_back_and_is_written_again(tmp_path, monkeypatch) -> None:
+    from tasks.normalise import language
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    language.language_identifier.cache_clear()
+    try:
+        language.language_identifier()
+        [copy] = (tmp_path / "newsflow").iterdir()
+        whole = copy.read_bytes()
+        copy.write_bytes(whole[: len(whole) // 3])  # a copy cut short by something else
+        language.language_identifier.cache_clear()
+        assert language.language_identifier().classify(GERMAN)[0] == "de"
+        assert not copy.exists()  # removed: the next run writes it again
+        language.language_identifier.cache_clear()
+        language.language_identifier()
+        assert copy.read_bytes() == whole
+    finally:
+        language.language_identifier.cache_clear()
